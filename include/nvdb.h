@@ -1,0 +1,391 @@
+/*
+ * nvdb.h — the C API of nvdb, a small, fast vector database.
+ *
+ * nvdb stores records (an id, a float32 vector of a fixed dimension, and a
+ * JSON metadata object) and answers exact nearest-neighbour queries over them,
+ * with the semantics of the Python nano-vectordb: cosine similarity by
+ * default, top-k, a score threshold, a metadata filter, one "additional data"
+ * JSON object per database, and nano-vectordb's JSON file format.
+ *
+ * THREADS
+ *   A handle may be used from many threads at once. All read calls (get,
+ *   count, query, additional-data get, info, export) may run concurrently
+ *   with each other. Write calls (upsert, delete, additional-data set, import,
+ *   save) are serialised inside the handle: they wait for running reads to
+ *   finish and for each other, so a reader always sees a write wholly or not
+ *   at all. Error messages are per thread (nvdb_errmsg()).
+ *
+ * PROCESSES
+ *   The locators of this version (":memory:" and "*.json") open a private
+ *   database that lives in this process's memory; two processes opening the
+ *   same ".json" file each get their own copy, and the last one to save
+ *   wins. Do not use a handle in a child after fork(): open it again there.
+ *
+ * CONVENTIONS
+ *   - Every call that can fail returns an int status: NVDB_OK (0) or a
+ *     negative NVDB_E* code. Decide success from the return value, then read
+ *     nvdb_errmsg() on the same thread for the details.
+ *   - Constructors take their out-parameter first and set it to NULL on
+ *     failure, so there is nothing to free when they fail.
+ *   - Everything returned through a pointer-to-pointer is the caller's and is
+ *     released with the matching *_free function (or nvdb_free for strings);
+ *     every *_free and nvdb_close accept NULL. Do not mix allocators.
+ *   - Strings are NUL-terminated UTF-8. Metadata and filters are JSON text.
+ *   - A failed call changes nothing: a batch is applied whole or not at all.
+ */
+#ifndef NVDB_H
+#define NVDB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define NVDB_API __attribute__((visibility("default")))
+#else
+#define NVDB_API
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Versions                                                                  */
+/* ------------------------------------------------------------------------ */
+
+#define NVDB_VERSION_MAJOR 0
+#define NVDB_VERSION_MINOR 1
+#define NVDB_VERSION_PATCH 0
+/** MAJOR * 1000000 + MINOR * 1000 + PATCH. */
+#define NVDB_VERSION_NUMBER \
+  (NVDB_VERSION_MAJOR * 1000000 + NVDB_VERSION_MINOR * 1000 + NVDB_VERSION_PATCH)
+#define NVDB_VERSION_STRING "0.1.0"
+
+/** The library's version as "MAJOR.MINOR.PATCH"; a static string. */
+NVDB_API const char *nvdb_version(void);
+/** The library's NVDB_VERSION_NUMBER, to compare with the header's. */
+NVDB_API int nvdb_version_number(void);
+
+/* ------------------------------------------------------------------------ */
+/* Status codes (append-only: values never change meaning)                   */
+/* ------------------------------------------------------------------------ */
+
+#define NVDB_OK 0
+#define NVDB_EINVAL -1     /* an argument is invalid (NULL, out of range)   */
+#define NVDB_EDIM -2       /* a vector's length or the dimension is wrong   */
+#define NVDB_EVECTOR -3    /* a vector has NaN/Inf, is zero under cosine,
+                              or its squared norm overflows float32          */
+#define NVDB_EID -4        /* an id is empty, too long, not UTF-8, has NUL,
+                              or two ids collide on import                   */
+#define NVDB_EJSON -5      /* metadata/additional data is not valid JSON, not
+                              an object, has a duplicate or reserved key     */
+#define NVDB_EFILTER -6    /* a declarative filter is invalid               */
+#define NVDB_ENOTFOUND -7  /* the database to open does not exist           */
+#define NVDB_EEXIST -8     /* the database to create exists already         */
+#define NVDB_EIO -9        /* an operating-system I/O call failed           */
+#define NVDB_ECORRUPT -10  /* a file is truncated or corrupt                */
+#define NVDB_EVERSION -11  /* a file or segment of another format/layout    */
+#define NVDB_EBUSY -12     /* another writer has the database open          */
+#define NVDB_EREADONLY -13 /* a write through a read-only handle            */
+#define NVDB_ENOMEM -14    /* out of memory                                 */
+#define NVDB_EABORTED -15  /* a filter callback asked to stop the query     */
+#define NVDB_EMISMATCH -16 /* options (dim, metric) differ from the database */
+#define NVDB_EINTERNAL -99 /* a bug in nvdb: please report it               */
+
+/**
+ * A static, human-readable description of a status code ("unknown status"
+ * for a value nvdb does not define). Never NULL.
+ */
+NVDB_API const char *nvdb_strerror(int status);
+
+/**
+ * The message of the last failed call made on this thread, naming what was
+ * wrong (which record, which id, which byte). Valid until the next call that
+ * fails on this thread; "" if none has failed yet. Never NULL.
+ */
+NVDB_API const char *nvdb_errmsg(void);
+
+/** Releases a string returned by nvdb (info, additional data). NULL is a no-op. */
+NVDB_API void nvdb_free(void *ptr);
+
+/* ------------------------------------------------------------------------ */
+/* Opening and closing                                                        */
+/* ------------------------------------------------------------------------ */
+
+typedef struct nvdb_db nvdb_db;
+
+/** How scores are computed. Higher is better for every metric. */
+typedef enum nvdb_metric {
+  NVDB_METRIC_DEFAULT = 0, /* cosine when creating; the database's own when opening */
+  NVDB_METRIC_COSINE = 1,  /* cosine similarity, in [-1, 1]; vectors are
+                              normalised when stored and queries when asked */
+  NVDB_METRIC_DOT = 2,     /* inner product of the vectors as given          */
+  NVDB_METRIC_L2 = 3       /* minus the Euclidean distance: -||q - v||, <= 0 */
+} nvdb_metric;
+
+/** How to open. */
+typedef enum nvdb_open_mode {
+  NVDB_OPEN_CREATE = 0, /* read-write; create the database if it is missing */
+  NVDB_OPEN_WRITE = 1,  /* read-write; NVDB_ENOTFOUND if it is missing       */
+  NVDB_OPEN_READ = 2    /* read-only; writes fail with NVDB_EREADONLY        */
+} nvdb_open_mode;
+
+#define NVDB_OPTIONS_VERSION 1
+
+/**
+ * Options of nvdb_open. Start from NVDB_OPTIONS_INIT (or nvdb_options_init)
+ * and set what you need: new fields are added at the end with a new
+ * NVDB_OPTIONS_VERSION, and older callers keep working.
+ */
+typedef struct nvdb_options {
+  uint32_t version;   /* NVDB_OPTIONS_VERSION                                 */
+  uint32_t dim;       /* 1..65536; required to create, 0 = any when opening,
+                         otherwise must match (NVDB_EMISMATCH)                */
+  nvdb_metric metric; /* NVDB_METRIC_DEFAULT or a metric that must match      */
+  nvdb_open_mode mode;
+} nvdb_options;
+
+#define NVDB_OPTIONS_INIT {NVDB_OPTIONS_VERSION, 0, NVDB_METRIC_DEFAULT, NVDB_OPEN_CREATE}
+
+/** Sets *opts to NVDB_OPTIONS_INIT. NVDB_EINVAL if version is not one this library knows. */
+NVDB_API int nvdb_options_init(nvdb_options *opts, unsigned version);
+
+/**
+ * Opens or creates a database. On success *out is a handle to release with
+ * nvdb_close; on failure *out is NULL.
+ *
+ * locator:
+ *   ":memory:"   a new, empty, private database (needs opts->dim; the mode
+ *                must be NVDB_OPEN_CREATE).
+ *   "PATH.json"  a nano-vectordb file: loaded whole into memory, and written
+ *                back atomically by nvdb_save and nvdb_close unless opened
+ *                with NVDB_OPEN_READ. A missing file is created on the first
+ *                save (NVDB_OPEN_CREATE, needs opts->dim). Its metric is
+ *                cosine, as nano-vectordb's.
+ * Other locators are reserved for shared and persistent stores and give
+ * NVDB_EINVAL in this version.
+ *
+ * opts may be NULL only to open an existing file with NVDB_OPEN_CREATE
+ * defaults. Errors: NVDB_EINVAL, NVDB_ENOTFOUND, NVDB_EMISMATCH, NVDB_EIO,
+ * NVDB_ECORRUPT (a truncated or malformed file; nothing is opened), and the
+ * record errors of nvdb_upsert for a file whose records break the rules.
+ */
+NVDB_API int nvdb_open(nvdb_db **out, const char *locator, const nvdb_options *opts);
+
+/**
+ * Saves a writable ".json" database (as nvdb_save) and releases the handle,
+ * which is invalid afterwards even when the save fails; the status says
+ * whether it succeeded. NULL is a no-op returning NVDB_OK. A handle must not
+ * be in use by another thread when it is closed.
+ */
+NVDB_API int nvdb_close(nvdb_db *db);
+
+/**
+ * Writes a ".json" database back to its file atomically (a temporary file
+ * in the same folder, fsync, rename): the file holds either the old or the
+ * new contents, never a mix. A no-op for ":memory:". NVDB_EREADONLY on a
+ * read-only handle.
+ */
+NVDB_API int nvdb_save(nvdb_db *db);
+
+/** The database's dimension, or 0 if db is NULL. */
+NVDB_API uint32_t nvdb_dim(const nvdb_db *db);
+
+/** The database's metric (never NVDB_METRIC_DEFAULT), or NVDB_METRIC_DEFAULT if db is NULL. */
+NVDB_API nvdb_metric nvdb_metric_of(const nvdb_db *db);
+
+/** The number of live records. */
+NVDB_API int nvdb_count(nvdb_db *db, size_t *out);
+
+/**
+ * Describes the database as one JSON object:
+ *   {"dim": 8, "metric": "cosine", "count": 50, "storage": "json",
+ *    "locator": "a.json", "format_version": 1, "read_only": false}
+ * *out is set to a string to release with nvdb_free (NULL on failure).
+ */
+NVDB_API int nvdb_info(nvdb_db *db, char **out);
+
+/* ------------------------------------------------------------------------ */
+/* Records                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/** Limits: ids are 1 to NVDB_MAX_ID_BYTES bytes of UTF-8 without NUL. */
+#define NVDB_MAX_ID_BYTES 1024
+#define NVDB_MAX_DIM 65536
+
+/** Outcome of an upsert: the distinct ids updated and inserted, in input order. */
+typedef struct nvdb_report nvdb_report;
+
+/**
+ * Inserts new records and replaces existing ones (vector and metadata), all
+ * or nothing.
+ *
+ *   n         number of records (0 is a no-op that still returns a report).
+ *   ids       n ids, or NULL to generate every id; a NULL entry generates
+ *             that one. A generated id is the md5 hex digest of the 4*dim
+ *             bytes of the vector as given (little-endian float32), as
+ *             nano-vectordb does. Within one batch a repeated id: the last
+ *             record wins and the id is reported once.
+ *   vectors   n * dim floats, row-major; vectors_len is their number
+ *             (NVDB_EDIM unless it equals n * dim). Rejected (NVDB_EVECTOR) if any
+ *             component is NaN or infinite, if the vector is zero under
+ *             cosine, or if its squared norm exceeds FLT_MAX. Under cosine
+ *             the stored vector is the normalised one.
+ *   metadata  n JSON texts, or NULL for all "{}"; a NULL entry means "{}".
+ *             Each must be a JSON object (NVDB_EJSON otherwise) without the
+ *             keys "__id__", "__vector__" and "__metrics__" (reserved by the
+ *             nano-vectordb file format) and without duplicate keys. It is
+ *             kept exactly: key order, number text (big integers, -0.0),
+ *             and strings come back as given.
+ *   report    optional: if not NULL, receives the report on success (release
+ *             it with nvdb_report_free) and NULL on failure.
+ *
+ * On any error nothing is changed and nvdb_errmsg() names the record index.
+ */
+NVDB_API int nvdb_upsert(nvdb_db *db, size_t n, const char *const *ids, const float *vectors,
+                         size_t vectors_len, const char *const *metadata, nvdb_report **report);
+
+/** Number of ids inserted by the upsert. */
+NVDB_API size_t nvdb_report_inserted_count(const nvdb_report *report);
+/** The i-th inserted id; NULL if i is out of range. Lives as long as the report. */
+NVDB_API const char *nvdb_report_inserted_id(const nvdb_report *report, size_t i);
+/** Number of ids updated (already present) by the upsert. */
+NVDB_API size_t nvdb_report_updated_count(const nvdb_report *report);
+/** The i-th updated id; NULL if i is out of range. Lives as long as the report. */
+NVDB_API const char *nvdb_report_updated_id(const nvdb_report *report, size_t i);
+/** Releases a report. NULL is a no-op. */
+NVDB_API void nvdb_report_free(nvdb_report *report);
+
+/** Records returned by nvdb_get. */
+typedef struct nvdb_records nvdb_records;
+
+/**
+ * Fetches records by id, in the order asked; unknown ids are skipped (and
+ * an id asked twice comes back twice). nano-vectordb returns storage order
+ * instead. *out receives a result to release with nvdb_records_free.
+ */
+NVDB_API int nvdb_get(nvdb_db *db, size_t n, const char *const *ids, nvdb_records **out);
+
+NVDB_API size_t nvdb_records_count(const nvdb_records *records);
+/** The i-th record's id; NULL if out of range. Lives as long as the result. */
+NVDB_API const char *nvdb_records_id(const nvdb_records *records, size_t i);
+/** The i-th record's stored vector (dim floats; normalised under cosine). */
+NVDB_API const float *nvdb_records_vector(const nvdb_records *records, size_t i);
+/** The i-th record's metadata as compact JSON text. */
+NVDB_API const char *nvdb_records_metadata(const nvdb_records *records, size_t i);
+NVDB_API void nvdb_records_free(nvdb_records *records);
+
+/**
+ * Deletes records by id; unknown ids are ignored. *deleted (optional)
+ * receives how many records were removed.
+ */
+NVDB_API int nvdb_delete(nvdb_db *db, size_t n, const char *const *ids, size_t *deleted);
+
+/* ------------------------------------------------------------------------ */
+/* Queries                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * A callback filter: returns 1 to keep the record, 0 to skip it, or a
+ * negative value to abandon the query (nvdb_query then fails with
+ * NVDB_EABORTED). metadata_json is compact JSON; both strings live only
+ * for the duration of the call. It may be called from several threads at
+ * once and in any order. It must not call nvdb functions on the database
+ * being queried (the query holds it; a write waiting behind would deadlock).
+ */
+typedef int (*nvdb_filter_fn)(const char *id, const char *metadata_json, void *ctx);
+
+#define NVDB_QUERY_OPTIONS_VERSION 1
+
+/**
+ * Options of nvdb_query; start from NVDB_QUERY_OPTIONS_INIT.
+ *
+ * filter is a declarative filter on metadata, in the style of MongoDB:
+ *   {"genre": "jazz", "year": {"$gte": 2000}}
+ * A top-level object ANDs its fields. A field maps to a value (equality) or
+ * to an object of operators: $eq $ne $gt $gte $lt $lte $in $nin $exists.
+ * $and / $or take an array of filters, $not takes a filter. Dotted names
+ * ("a.b") reach into nested objects. Equality compares JSON values exactly
+ * (1 equals 1.0; true does not equal 1); $gt and friends compare numbers
+ * with numbers and strings with strings (bytewise) and are false otherwise;
+ * $ne and $nin are true when the field is missing.
+ */
+typedef struct nvdb_query_options {
+  uint32_t version;       /* NVDB_QUERY_OPTIONS_VERSION                       */
+  uint32_t top_k;         /* how many hits at most; 0 means none            */
+  int use_threshold;      /* nonzero: keep only scores >= threshold         */
+  float threshold;
+  const char *filter;     /* declarative JSON filter, or NULL               */
+  nvdb_filter_fn filter_fn; /* callback filter, or NULL; ANDed with filter  */
+  void *filter_ctx;       /* passed to filter_fn                            */
+} nvdb_query_options;
+
+#define NVDB_QUERY_OPTIONS_INIT {NVDB_QUERY_OPTIONS_VERSION, 10, 0, 0.0f, NULL, NULL, NULL}
+
+/** Sets *opts to NVDB_QUERY_OPTIONS_INIT. NVDB_EINVAL for an unknown version. */
+NVDB_API int nvdb_query_options_init(nvdb_query_options *opts, unsigned version);
+
+/** Hits of a query, best first. */
+typedef struct nvdb_hits nvdb_hits;
+
+/**
+ * Finds the records most similar to vector, exactly; vector_len must equal
+ * the database's dim (NVDB_EDIM otherwise). Hits are
+ * ordered by score, best first; equal scores are ordered by id (bytewise
+ * ascending), so the order does not depend on how records are stored.
+ * opts may be NULL for NVDB_QUERY_OPTIONS_INIT. The query vector is checked
+ * as an upsert's is (NVDB_EVECTOR, NVDB_EDIM).
+ */
+NVDB_API int nvdb_query(nvdb_db *db, const float *vector, size_t vector_len,
+                        const nvdb_query_options *opts, nvdb_hits **out);
+
+NVDB_API size_t nvdb_hits_count(const nvdb_hits *hits);
+NVDB_API const char *nvdb_hits_id(const nvdb_hits *hits, size_t i);
+/** The i-th score; NaN if i is out of range. */
+NVDB_API float nvdb_hits_score(const nvdb_hits *hits, size_t i);
+NVDB_API const char *nvdb_hits_metadata(const nvdb_hits *hits, size_t i);
+NVDB_API void nvdb_hits_free(nvdb_hits *hits);
+
+/* ------------------------------------------------------------------------ */
+/* Additional data, import and export                                         */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * The database's additional data: one JSON object, "{}" until set. *out is
+ * a compact JSON string to release with nvdb_free.
+ */
+NVDB_API int nvdb_get_additional_data(nvdb_db *db, char **out);
+
+/** Replaces the additional data with json, which must be a JSON object. */
+NVDB_API int nvdb_set_additional_data(nvdb_db *db, const char *json);
+
+/**
+ * Upserts every record of the nano-vectordb file at path into db, and sets
+ * db's additional data from the file's if it has one; all or nothing. The
+ * file's embedding_dim must equal db's dimension (NVDB_EMISMATCH). Ids the
+ * file stores as JSON numbers become their decimal text (and are written
+ * back as numbers by nvdb_export_json); if that makes two ids equal (3 and
+ * "3") the import fails with NVDB_EID naming them.
+ */
+NVDB_API int nvdb_import_json(nvdb_db *db, const char *path);
+
+/**
+ * Writes db as a nano-vectordb file at path, atomically, in the layout the
+ * Python package writes (key order, separators, non-ASCII text unescaped,
+ * base64 of the stored float32 matrix), so nano-vectordb loads it and gives
+ * the same answers. Only cosine databases can be exported (NVDB_EMISMATCH).
+ */
+NVDB_API int nvdb_export_json(nvdb_db *db, const char *path);
+
+/**
+ * Upserts every record of src into dst, and copies src's additional data;
+ * all or nothing. The dimensions must be equal (NVDB_EMISMATCH); stored
+ * vectors are copied as they are.
+ */
+NVDB_API int nvdb_copy(nvdb_db *dst, nvdb_db *src);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NVDB_H */

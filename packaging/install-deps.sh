@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what building and testing nvdb needs on Debian 12, from Debian's
+# own packages. Safe to run again: apt-get skips what is already there.
+set -euo pipefail
+
+packages=(
+  g++ cmake make pkg-config binutils
+  libboost1.81-dev libboost-test1.81-dev libboost-json1.81-dev
+  libssl-dev libxxhash-dev libcli11-dev
+)
+# Extra tools: clang for the libFuzzer targets.
+if [[ "${1:-}" == "--with-fuzzers" ]]; then
+  packages+=(clang)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+echo "Installing: ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

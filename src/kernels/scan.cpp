@@ -1,0 +1,140 @@
+#include "kernels/scan.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "util/thread_pool.hpp"
+
+namespace nvdb::kernels {
+
+namespace {
+
+// Rows are scored in blocks small enough for their scores to stay in L1,
+// and split into tasks of about kTaskBytes of vectors so both cores get a
+// fair share and a task is long enough to amortise the handoff.
+constexpr std::size_t kBlockRows = 256;
+constexpr std::size_t kTaskBytes = std::size_t{2} << 20;
+constexpr std::size_t kInlineBytes = std::size_t{256} << 10;
+
+// Keeps the best k hits seen so far in a heap whose top is the worst of them.
+class TopK {
+ public:
+  TopK(std::size_t k, const std::function<bool(std::uint32_t, std::uint32_t)> &tie_less)
+      : k_(k), better_{tie_less} {
+    heap_.reserve(k);
+  }
+
+  void offer(float score, std::uint32_t row) {
+    if (heap_.size() < k_) {
+      heap_.push_back({score, row});
+      std::push_heap(heap_.begin(), heap_.end(), better_);
+      return;
+    }
+    // The common case: worse than the worst kept, decided on the score alone.
+    const Hit &worst = heap_.front();
+    if (score < worst.score) return;
+    if (!better_(Hit{score, row}, worst)) return;
+    std::pop_heap(heap_.begin(), heap_.end(), better_);
+    heap_.back() = {score, row};
+    std::push_heap(heap_.begin(), heap_.end(), better_);
+  }
+
+  std::vector<Hit> &hits() { return heap_; }
+
+  struct Better {
+    const std::function<bool(std::uint32_t, std::uint32_t)> &tie_less;
+    bool operator()(const Hit &a, const Hit &b) const {
+      if (a.score != b.score) return a.score > b.score;
+      return tie_less(a.row, b.row);
+    }
+  };
+
+ private:
+  std::size_t k_;
+  Better better_;
+  std::vector<Hit> heap_;
+};
+
+float final_score(Metric m, float raw) { return m == Metric::l2 ? -std::sqrt(-raw) : raw; }
+
+// Scores rows [begin, end) (all of them, or those listed in `rows`) into top.
+void score_range(const ScanRequest &req, std::size_t begin, std::size_t end,
+                 const std::uint32_t *rows, TopK &top) {
+  float scores[kBlockRows];
+  for (std::size_t b = begin; b < end; b += kBlockRows) {
+    std::size_t n = std::min(kBlockRows, end - b);
+    if (rows) {
+      const KernelSet &k = active();
+      for (std::size_t i = 0; i < n; ++i) {
+        const float *x = req.matrix + std::size_t(rows[b + i]) * req.dim;
+        scores[i] = req.metric == Metric::l2 ? -k.l2sq(req.query, x, req.dim)
+                                             : k.dot(req.query, x, req.dim);
+      }
+    } else {
+      score_rows(req.metric, req.query, req.matrix + b * req.dim, n, req.dim, scores);
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      float s = final_score(req.metric, scores[i]);
+      if (req.use_threshold && !(s >= req.threshold)) continue;
+      top.offer(s, rows ? rows[b + i] : static_cast<std::uint32_t>(b + i));
+    }
+  }
+}
+
+// Runs fn(begin, end, &top) over [0, n) in tasks of task_rows rows, and
+// merges what the tasks kept into the final best-first list.
+template <class Fn>
+std::vector<Hit> in_tasks(const ScanRequest &req, std::size_t n, std::size_t task_rows, Fn &&fn) {
+  const std::size_t tasks = (n + task_rows - 1) / task_rows;
+  std::vector<std::vector<Hit>> kept(tasks);
+  ThreadPool::instance().parallel_for(tasks, [&](std::size_t t) {
+    TopK top(req.top_k, *req.tie_less);
+    std::size_t begin = t * task_rows;
+    fn(begin, std::min(n, begin + task_rows), top);
+    kept[t] = std::move(top.hits());
+  });
+  std::vector<Hit> all;
+  for (auto &k : kept) all.insert(all.end(), k.begin(), k.end());
+  TopK::Better better{*req.tie_less};
+  std::size_t k = std::min(req.top_k, all.size());
+  std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(k), all.end(), better);
+  all.resize(k);
+  return all;
+}
+
+std::size_t rows_per_task(const ScanRequest &req, std::size_t n) {
+  std::size_t row_bytes = std::max<std::size_t>(1, req.dim * sizeof(float));
+  if (n * row_bytes <= kInlineBytes) return std::max<std::size_t>(n, 1);
+  return std::max<std::size_t>(kBlockRows, kTaskBytes / row_bytes);
+}
+
+// The rows keep() accepts, in order. Testing a filter is cheaper than scoring
+// a vector, so the filtered scan reads only the vectors that can be returned.
+std::vector<std::uint32_t> kept_rows(const ScanRequest &req) {
+  constexpr std::size_t kRowsPerTask = 4096;
+  const std::size_t tasks = (req.nrows + kRowsPerTask - 1) / kRowsPerTask;
+  std::vector<std::vector<std::uint32_t>> parts(tasks);
+  ThreadPool::instance().parallel_for(tasks, [&](std::size_t t) {
+    std::size_t end = std::min(req.nrows, (t + 1) * kRowsPerTask);
+    for (std::size_t r = t * kRowsPerTask; r < end; ++r)
+      if ((*req.keep)(static_cast<std::uint32_t>(r))) parts[t].push_back(static_cast<std::uint32_t>(r));
+  });
+  std::vector<std::uint32_t> rows;
+  for (auto &p : parts) rows.insert(rows.end(), p.begin(), p.end());
+  return rows;
+}
+
+}  // namespace
+
+std::vector<Hit> scan(const ScanRequest &req) {
+  if (req.top_k == 0 || req.nrows == 0) return {};
+  if (!req.keep) {
+    return in_tasks(req, req.nrows, rows_per_task(req, req.nrows),
+                    [&](std::size_t b, std::size_t e, TopK &top) { score_range(req, b, e, nullptr, top); });
+  }
+  std::vector<std::uint32_t> rows = kept_rows(req);
+  return in_tasks(req, rows.size(), rows_per_task(req, rows.size()),
+                  [&](std::size_t b, std::size_t e, TopK &top) { score_range(req, b, e, rows.data(), top); });
+}
+
+}  // namespace nvdb::kernels

@@ -1,0 +1,39 @@
+// Exact top-k search over row-major vectors: score every row (or every row a
+// filter keeps), select the best k without sorting all N scores.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "kernels/kernels.hpp"
+
+namespace nvdb::kernels {
+
+struct Hit {
+  float score;
+  std::uint32_t row;
+};
+
+struct ScanRequest {
+  const float *matrix = nullptr;  // nrows x dim, row-major
+  std::size_t nrows = 0, dim = 0;
+  const float *query = nullptr;   // dim floats (normalised by the caller under cosine)
+  Metric metric = Metric::cosine;
+  std::size_t top_k = 10;
+  bool use_threshold = false;
+  float threshold = 0;            // keep scores >= threshold
+  // Optional: whether a row may be returned. Called from several threads at
+  // once; an exception it throws ends the scan and reaches the caller.
+  const std::function<bool(std::uint32_t)> *keep = nullptr;
+  // Required: the order of rows whose scores are equal.
+  const std::function<bool(std::uint32_t, std::uint32_t)> *tie_less = nullptr;
+};
+
+// The best top_k rows, best first: descending score, then tie_less. Scores
+// are dot products for cosine and dot, minus the Euclidean distance for l2.
+// Large scans are split across the library's thread pool.
+std::vector<Hit> scan(const ScanRequest &req);
+
+}  // namespace nvdb::kernels
