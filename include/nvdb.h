@@ -240,7 +240,8 @@ typedef struct nvdb_report nvdb_report;
  *   report    optional: if not NULL, receives the report on success (release
  *             it with nvdb_report_free) and NULL on failure.
  *
- * On any error nothing is changed and nvdb_errmsg() names the record index.
+ * On any error nothing is changed, and nvdb_errmsg() names the failing record
+ * as "record I" (I counted from 0 in the batch) with its id when it has one.
  */
 NVDB_API int nvdb_upsert(nvdb_db *db, size_t n, const char *const *ids, const float *vectors,
                          size_t vectors_len, const char *const *metadata, nvdb_report **report);

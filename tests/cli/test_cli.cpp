@@ -1,0 +1,400 @@
+// Black-box tests of the nvdb command (path in $NVDB_CLI): its JSON forms,
+// streaming, exit statuses and error lines, which scripts rely on.
+#define BOOST_TEST_MODULE nvdb_cli
+#include <boost/json.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "nvdb.h"
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+extern char **environ;
+
+namespace {
+
+std::string cli_path() {
+  const char *p = std::getenv("NVDB_CLI");
+  BOOST_REQUIRE_MESSAGE(p, "NVDB_CLI must name the nvdb binary (ctest sets it)");
+  return p;
+}
+
+std::string slurp(const fs::path &path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void spit(const fs::path &path, const std::string &text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+std::vector<std::string> lines_of(const std::string &text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+struct Result {
+  int status = -1;
+  std::string out, err;
+};
+
+// A running nvdb process with pipes on stdin and stdout (stderr goes to a
+// file), for tests that talk to it line by line.
+class Child {
+ public:
+  Child(const std::vector<std::string> &args, const fs::path &err_file) : err_file_(err_file) {
+    int in[2], out[2];
+    BOOST_REQUIRE(pipe(in) == 0 && pipe(out) == 0);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+    posix_spawn_file_actions_addopen(&fa, 2, err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    for (int fd : {in[0], in[1], out[0], out[1]}) posix_spawn_file_actions_addclose(&fa, fd);
+    std::vector<std::string> argv_s{cli_path()};
+    argv_s.insert(argv_s.end(), args.begin(), args.end());
+    std::vector<char *> argv;
+    for (auto &a : argv_s) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    BOOST_REQUIRE(posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ) == 0);
+    posix_spawn_file_actions_destroy(&fa);
+    close(in[0]);
+    close(out[1]);
+    to_ = in[1];
+    from_ = fdopen(out[0], "r");
+  }
+  ~Child() {
+    if (to_ >= 0) close(to_);
+    if (from_) fclose(from_);
+    if (pid_ > 0) waitpid(pid_, nullptr, 0);
+  }
+
+  void write(const std::string &text) {
+    BOOST_REQUIRE(::write(to_, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
+  }
+  // The next line of stdout, without its newline; "" at end of output.
+  std::string read_line() {
+    std::string line;
+    for (int c; (c = fgetc(from_)) != EOF && c != '\n';) line.push_back(static_cast<char>(c));
+    return line;
+  }
+  // Closes stdin, collects the rest of stdout and the exit status.
+  Result finish() {
+    close(std::exchange(to_, -1));
+    Result r;
+    for (int c; (c = fgetc(from_)) != EOF;) r.out.push_back(static_cast<char>(c));
+    int status = 0;
+    waitpid(std::exchange(pid_, -1), &status, 0);
+    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.err = slurp(err_file_);
+    return r;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int to_ = -1;
+  FILE *from_ = nullptr;
+  fs::path err_file_;
+};
+
+// Each test case runs in a fresh temporary directory holding a copy of the
+// a_small fixture as "a.json".
+struct Workspace {
+  fs::path dir;
+  Workspace() {
+    char tmpl[] = "/tmp/nvdb-cli-XXXXXX";
+    dir = mkdtemp(tmpl);
+    fs::copy_file(fs::path(NVDB_TEST_DATA) / "a_small.db.json", dir / "a.json");
+  }
+  ~Workspace() { fs::remove_all(dir); }
+
+  std::string path(const std::string &name) const { return (dir / name).string(); }
+
+  Result run(const std::vector<std::string> &args, const std::string &input = "") const {
+    Child child(args, dir / "stderr.txt");
+    child.write(input);
+    return child.finish();
+  }
+  json::value info(const std::string &db) const {
+    Result r = run({"info", path(db)});
+    BOOST_REQUIRE_EQUAL(r.status, 0);
+    return json::parse(r.out);
+  }
+  std::size_t count(const std::string &db) const {
+    return info(db).at("count").to_number<std::size_t>();
+  }
+};
+
+json::value expected() {
+  return json::parse(slurp(fs::path(NVDB_TEST_DATA) / "a_small.expected.json"));
+}
+
+std::string vector_text(const json::value &v) { return json::serialize(v.at("vector")) + "\n"; }
+
+// A query's hits match the fixture's ids in order and its scores within 1e-5.
+void check_hits(const json::value &hits, const json::value &q) {
+  const auto &ids = q.at("ids").as_array();
+  BOOST_REQUIRE_EQUAL(hits.as_array().size(), ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    const auto &hit = hits.as_array()[i];
+    BOOST_TEST(hit.at("id") == ids[i]);
+    BOOST_TEST(hit.at("score").to_number<double>() == q.at("scores").as_array()[i].to_number<double>(),
+               boost::test_tools::tolerance(1e-5));
+    BOOST_TEST(hit.at("metadata").is_object());
+  }
+}
+
+// An error is reported as exactly one line on stderr.
+void check_one_error_line(const Result &r, const std::string &must_contain) {
+  BOOST_TEST(r.status == 1);
+  BOOST_TEST(lines_of(r.err).size() == 1u, "stderr: " << r.err);
+  BOOST_TEST(r.err.find(must_contain) != std::string::npos, "stderr: " << r.err);
+}
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(cli, Workspace)
+
+BOOST_AUTO_TEST_CASE(version_and_usage) {
+  Result r = run({"--version"});
+  BOOST_TEST(r.status == 0);
+  BOOST_TEST(r.out == std::string(NVDB_VERSION_STRING) + "\n");
+  BOOST_TEST(run({}).status == 2);
+  BOOST_TEST(run({"frobnicate"}).status == 2);
+  BOOST_TEST(run({"query"}).status == 2);  // no DB
+  BOOST_TEST(run({"upsert", path("a.json"), "--batch", "0"}).status == 2);
+  BOOST_TEST(run({"info", path("a.json"), "--bogus"}).status == 2);
+  r = run({"--help"});
+  BOOST_TEST(r.status == 0);
+  for (const char *sub : {"info", "upsert", "query", "get", "delete", "import", "export"})
+    BOOST_TEST(r.out.find(sub) != std::string::npos, sub);
+}
+
+BOOST_AUTO_TEST_CASE(info_describes_the_database) {
+  json::value info = this->info("a.json");
+  BOOST_TEST(info.at("dim") == 8);
+  BOOST_TEST(info.at("metric") == "cosine");
+  BOOST_TEST(info.at("count") == 50);
+  BOOST_TEST(info.at("storage") == "json");
+  BOOST_TEST(info.at("format_version").is_number());
+}
+
+BOOST_AUTO_TEST_CASE(query_answers_as_nano_vectordb) {
+  json::value exp = expected();
+  std::string input;
+  for (const auto &q : exp.at("queries").as_array()) input += vector_text(q);
+  // Each query line runs with the same --top-k; the fixture's queries share one.
+  const auto top_k = exp.at("queries").as_array()[0].at("top_k").to_number<int>();
+  Result r = run({"query", path("a.json"), "--top-k", std::to_string(top_k)}, input);
+  BOOST_REQUIRE_EQUAL(r.status, 0);
+  std::vector<std::string> out = lines_of(r.out);
+  BOOST_REQUIRE_EQUAL(out.size(), exp.at("queries").as_array().size());
+  for (std::size_t i = 0; i < out.size(); ++i) check_hits(json::parse(out[i]), exp.at("queries").as_array()[i]);
+}
+
+BOOST_AUTO_TEST_CASE(query_with_threshold_and_filter) {
+  json::value exp = expected();
+  const json::value &tq = exp.at("threshold_query");
+  Result r = run({"query", path("a.json"), "--top-k", std::to_string(tq.at("top_k").to_number<int>()),
+                  "--threshold", json::serialize(tq.at("better_than_threshold"))},
+                 vector_text(tq));
+  BOOST_REQUIRE_EQUAL(r.status, 0);
+  check_hits(json::parse(r.out), tq);
+
+  const json::value &fq = exp.at("filtered_query");
+  json::object filter;
+  filter[fq.at("filter").at("field").as_string()] = fq.at("filter").at("equals");
+  r = run({"query", path("a.json"), "-k", std::to_string(fq.at("top_k").to_number<int>()), "--filter",
+           json::serialize(filter)},
+          vector_text(fq));
+  BOOST_REQUIRE_EQUAL(r.status, 0);
+  check_hits(json::parse(r.out), fq);
+}
+
+// One process serves queries for as long as stdin stays open: each answer
+// is on stdout before the next question is asked.
+BOOST_AUTO_TEST_CASE(query_streams_one_answer_per_line) {
+  Child child({"query", path("a.json"), "--top-k", "2"}, dir / "stderr.txt");
+  for (int i = 0; i < 3; ++i) {
+    child.write("[1, 0, 0, 0, 0, 0, 0, " + std::to_string(i) + "]\n");
+    json::value hits = json::parse(child.read_line());
+    BOOST_TEST(hits.as_array().size() == 2u);
+  }
+  child.write("\n");  // blank lines are skipped
+  Result r = child.finish();
+  BOOST_TEST(r.status == 0);
+  BOOST_TEST(r.out == "");
+}
+
+BOOST_AUTO_TEST_CASE(query_errors_name_the_line) {
+  Result r = run({"query", path("a.json")}, "[1,2,3,4,5,6,7,8]\n[1,2]\n[1,2,3,4,5,6,7,8]\n");
+  check_one_error_line(r, "line 2");
+  BOOST_TEST(lines_of(r.out).size() == 1u);  // the first answer was given
+  check_one_error_line(run({"query", path("a.json")}, "[1,2,3,4,5,6,7,\"x\"]\n"), "line 1");
+  check_one_error_line(run({"query", path("a.json")}, "{\"vector\": [1]}\n"), "array");
+  check_one_error_line(run({"query", path("a.json")}, "[0,0,0,0,0,0,0,0]\n"), "zero");
+  check_one_error_line(run({"query", path("a.json"), "--filter", "{\"n\": {\"$bad\": 1}}"},
+                           "[1,2,3,4,5,6,7,8]\n"),
+                       "$bad");
+  check_one_error_line(run({"query", path("missing.json")}, ""), "missing.json");
+}
+
+BOOST_AUTO_TEST_CASE(upsert_creates_inserts_updates_and_reports) {
+  Result r = run({"upsert", path("new.json"), "--batch", "2"},
+                 "{\"id\": \"a\", \"vector\": [1, 0, 0], \"metadata\": {\"k\": 1.10, "
+                 "\"big\": 123456789012345678901234567890}}\n"
+                 "\n"
+                 "{\"id\": \"b\", \"vector\": [0, 1, 0]}\n"
+                 "{\"vector\": [0, 0, 1]}\n"
+                 "{\"id\": \"a\", \"vector\": [1, 1, 0], \"metadata\": {\"k\": 2}}\n");
+  BOOST_REQUIRE_MESSAGE(r.status == 0, r.err);
+  json::value report = json::parse(r.out);
+  BOOST_TEST(report.at("update") == json::parse("[\"a\"]"));
+  const auto &ins = report.at("insert").as_array();
+  BOOST_REQUIRE_EQUAL(ins.size(), 3u);
+  BOOST_TEST(ins[0] == "a");
+  BOOST_TEST(ins[1] == "b");
+  BOOST_TEST(ins[2].as_string().size() == 32u);  // md5 hex of the vector, as nano-vectordb
+  BOOST_TEST(info("new.json").at("dim") == 3);
+  BOOST_TEST(count("new.json") == 3u);
+
+  r = run({"get", path("new.json"), "a"});
+  BOOST_REQUIRE_EQUAL(r.status, 0);
+  BOOST_TEST(r.out.find("\"metadata\": {\"k\":2}") != std::string::npos, r.out);
+
+  // Metadata passes through the line formats unchanged: big integers stay
+  // exact, escapes are decoded. (A .json file keeps non-integers as Python
+  // writes them, so 1.10 would come back as 1.1, as from nano-vectordb.)
+  r = run({"upsert", path("new.json")},
+          "{\"id\": \"c\", \"vector\": [1, 2, 3], \"metadata\": {\"k\": 1.25, \"big\": "
+          "123456789012345678901234567890, \"s\": \"caf\\u00e9\"}}\n");
+  BOOST_REQUIRE_EQUAL(r.status, 0);
+  r = run({"get", path("new.json"), "c"});
+  BOOST_TEST(r.out.find("{\"k\":1.25,\"big\":123456789012345678901234567890,\"s\":\"café\"}") !=
+                 std::string::npos,
+             r.out);
+}
+
+BOOST_AUTO_TEST_CASE(upsert_dim_option_creates_an_empty_database) {
+  Result r = run({"upsert", path("empty.json"), "--dim", "5"}, "");
+  BOOST_REQUIRE_EQUAL(r.status, 0);
+  BOOST_TEST(r.out == "{\"update\": [], \"insert\": []}\n");
+  BOOST_TEST(info("empty.json").at("dim") == 5);
+  // Without --dim and without records there is nothing to create.
+  BOOST_TEST(run({"upsert", path("none.json")}, "").status == 0);
+  BOOST_TEST(!fs::exists(dir / "none.json"));
+}
+
+// A bad line stops the upsert; batches before it are committed, nothing
+// from its batch is, and the error line says so.
+BOOST_AUTO_TEST_CASE(upsert_errors_name_the_line_and_keep_earlier_batches) {
+  const std::string good = "{\"id\": \"g%\", \"vector\": [1, 2, 3, 4, 5, 6, 7, 8]}\n";
+  auto rec = [&](int i) {
+    std::string s = good;
+    s.replace(s.find('%'), 1, std::to_string(i));
+    return s;
+  };
+  struct Case {
+    std::string bad_line, must_contain;
+  };
+  for (const Case &c : std::vector<Case>{
+           {"{\"id\": \"x\", \"vector\": [1, 2, 3]}", "dim 8"},
+           {"{\"id\": \"x\", \"vector\": [0, 0, 0, 0, 0, 0, 0, 0]}", "zero"},
+           {"{\"id\": \"\", \"vector\": [1, 2, 3, 4, 5, 6, 7, 8]}", "id"},
+           {"{\"id\": \"x\", \"vector\": [1, 2, 3, 4, 5, 6, 7, 8], \"metadata\": [1]}", "metadata"},
+           {"{\"id\": \"x\", \"vector\": [1, 2, 3, 4, 5, 6, 7, 1e999]}", "range"},
+           {"{\"id\": \"x\", \"vec\": [1, 2, 3, 4, 5, 6, 7, 8]}", "\"vec\""},
+           {"{\"id\": \"x\", \"vector\": [1, 2, 3, 4, 5, 6, 7, 8]", "JSON"},
+           {"{\"id\": \"x\", \"vector\": [1, 2, 3, 4, 5, 6, 7, 8], \"metadata\": {\"__id__\": 1}}",
+            "reserved"},
+       }) {
+    BOOST_TEST_CONTEXT(c.bad_line) {
+      fs::copy_file(fs::path(NVDB_TEST_DATA) / "a_small.db.json", dir / "a.json",
+                    fs::copy_options::overwrite_existing);
+      // Lines 1-2 form the first batch; line 3 is good, line 4 bad.
+      Result r = run({"upsert", path("a.json"), "--batch", "2"},
+                     rec(1) + rec(2) + rec(3) + c.bad_line + "\n" + rec(5));
+      check_one_error_line(r, "line 4");
+      BOOST_TEST(r.err.find(c.must_contain) != std::string::npos, r.err);
+      BOOST_TEST(r.err.find("lines 1-2 committed") != std::string::npos, r.err);
+      BOOST_TEST(count("a.json") == 52u);
+      BOOST_TEST(run({"get", path("a.json"), "g3"}).out == "");
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(get_prints_found_records_in_the_order_asked) {
+  Result r = run({"get", path("a.json"), "doc-010", "missing-id", "文档-007-é", "doc-002"});
+  BOOST_REQUIRE_EQUAL(r.status, 0);
+  std::vector<std::string> out = lines_of(r.out);
+  BOOST_REQUIRE_EQUAL(out.size(), 3u);
+  json::value exp = expected();
+  std::map<std::string, json::object> want;
+  for (const auto &rec : exp.at("get").at("results").as_array()) {
+    json::object meta = rec.as_object();
+    std::string id(meta.at("__id__").as_string());
+    meta.erase("__id__");
+    want[id] = meta;
+  }
+  const char *order[] = {"doc-010", "文档-007-é", "doc-002"};
+  for (std::size_t i = 0; i < 3; ++i) {
+    json::value rec = json::parse(out[i]);
+    BOOST_TEST(rec.at("id") == order[i]);
+    BOOST_TEST(rec.at("metadata").as_object() == want[order[i]]);
+    const auto &vec = rec.at("vector").as_array();
+    BOOST_REQUIRE_EQUAL(vec.size(), 8u);
+    double norm = 0;
+    for (const auto &x : vec) norm += x.to_number<double>() * x.to_number<double>();
+    BOOST_TEST(norm == 1.0, boost::test_tools::tolerance(1e-5));  // stored normalised
+  }
+}
+
+BOOST_AUTO_TEST_CASE(delete_reports_and_saves) {
+  Result r = run({"delete", path("a.json"), "doc-001", "nope", "doc-002"});
+  BOOST_REQUIRE_EQUAL(r.status, 0);
+  BOOST_TEST(r.out == "{\"deleted\": 2}\n");
+  BOOST_TEST(count("a.json") == 48u);
+  BOOST_TEST(run({"get", path("a.json"), "doc-001"}).out == "");
+  check_one_error_line(run({"delete", path("missing.json"), "x"}), "missing.json");
+}
+
+// export writes the nano-vectordb layout: a file loaded and exported
+// unchanged is byte for byte the one the Python package wrote.
+BOOST_AUTO_TEST_CASE(import_and_export_round_trip) {
+  Result r = run({"import", path("a.json"), path("copy.json")});
+  BOOST_REQUIRE_MESSAGE(r.status == 0, r.err);
+  BOOST_TEST(r.out == "{\"imported\": 50}\n");
+  r = run({"export", path("copy.json"), path("back.json")});
+  BOOST_REQUIRE_MESSAGE(r.status == 0, r.err);
+  BOOST_TEST(r.out == "{\"exported\": 50}\n");
+  BOOST_TEST((slurp(dir / "back.json") == slurp(fs::path(NVDB_TEST_DATA) / "a_small.db.json")));
+  check_one_error_line(run({"export", path("a.json"), path("no/such/dir/x.json")}), "x.json");
+}
+
+BOOST_AUTO_TEST_CASE(corrupt_file_is_refused_and_left_alone) {
+  std::string text = slurp(dir / "a.json");
+  spit(dir / "bad.json", text.substr(0, text.size() / 2));
+  check_one_error_line(run({"info", path("bad.json")}), "bad.json");
+  check_one_error_line(run({"upsert", path("bad.json")}, "{\"vector\": [1,2,3,4,5,6,7,8]}\n"),
+                       "bad.json");
+  BOOST_TEST(slurp(dir / "bad.json") == text.substr(0, text.size() / 2));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
