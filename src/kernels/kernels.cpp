@@ -4,7 +4,9 @@
 // (_mm256_undefined_pd) that trip -Wuninitialized when inlined; the warning
 // is about the header, not this file.
 #pragma GCC diagnostic ignored "-Wuninitialized"
+#if !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <immintrin.h>
 
 #include <cstdlib>
