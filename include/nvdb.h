@@ -8,18 +8,40 @@
  * JSON object per database, and nano-vectordb's JSON file format.
  *
  * THREADS
- *   A handle may be used from many threads at once. All read calls (get,
- *   count, query, additional-data get, info, export) may run concurrently
- *   with each other. Write calls (upsert, delete, additional-data set, import,
- *   save) are serialised inside the handle: they wait for running reads to
- *   finish and for each other, so a reader always sees a write wholly or not
- *   at all. Error messages are per thread (nvdb_errmsg()).
+ *   A handle may be used from many threads at once. Reads (get, count,
+ *   query, additional-data get, info, export) take no lock: each works from
+ *   the last commit when it starts and sees a write wholly or not at all.
+ *   Writes (upsert, delete, additional-data set, import, copy, save) are
+ *   serialised inside the handle and never wait for reads. Error messages
+ *   are per thread (nvdb_errmsg()). Close a handle only when no other thread
+ *   uses it.
  *
  * PROCESSES
- *   The locators of this version (":memory:" and "*.json") open a private
- *   database that lives in this process's memory; two processes opening the
- *   same ".json" file each get their own copy, and the last one to save
- *   wins. Do not use a handle in a child after fork(): open it again there.
+ *   ":memory:" and "*.json" databases live in the memory of the process that
+ *   opened them: two processes opening one ".json" file each get a copy, and
+ *   the last to save wins. To share, use a store: "shm:NAME" (a shared-memory
+ *   object, gone at reboot) or a store file (any other path; it persists).
+ *   - One writer, any number of readers. A store opened for writing is locked
+ *     (an open-file-description lock the kernel releases when the handle is
+ *     closed or its process dies); a second writer, in this process or
+ *     another, gets NVDB_EBUSY. Readers (NVDB_OPEN_READ) take no lock, map
+ *     the data read-only and cannot change it (NVDB_EREADONLY).
+ *   - What readers see: every read works from the newest commit at its
+ *     start; a commit is visible to the next read that starts after the
+ *     write returns, never in part. Readers never block the writer, nor the
+ *     writer them. The data is shared, not copied: attaching costs the same
+ *     for any size.
+ *   - When a process dies: a killed reader leaves nothing behind (its slot
+ *     in the reader table is found dead and freed). A killed writer leaves
+ *     the last successful commit; readers keep answering from it, and a new
+ *     writer can open the store at once. A store file reopens with exactly
+ *     the last commit that returned success, also after a power loss unless
+ *     NVDB_FLAG_NO_SYNC was used.
+ *   - fork(): a handle belongs to the process that opened it; open again in
+ *     the child (a writer's lock is not inherited by the child's copy).
+ *   - Network filesystems: store files need coherent shared mappings and
+ *     POSIX record locks; NFS and similar provide neither reliably. Use a
+ *     local filesystem or shm:.
  *
  * CONVENTIONS
  *   - Every call that can fail returns an int status: NVDB_OK (0) or a
@@ -143,9 +165,20 @@ typedef struct nvdb_options {
                          otherwise must match (NVDB_EMISMATCH)                */
   nvdb_metric metric; /* NVDB_METRIC_DEFAULT or a metric that must match      */
   nvdb_open_mode mode;
+  uint32_t permissions; /* shm: and store files created by this open: the
+                           permission bits (e.g. 0640); 0 means 0600, owner
+                           only. Not narrowed by the umask.                  */
+  uint32_t flags;     /* NVDB_FLAG_* bits                                     */
 } nvdb_options;
 
-#define NVDB_OPTIONS_INIT {NVDB_OPTIONS_VERSION, 0, NVDB_METRIC_DEFAULT, NVDB_OPEN_CREATE}
+/**
+ * Store files only: commit without fsync. A commit then survives the crash
+ * of any process but not of the machine (power loss may roll the store back
+ * to an earlier commit, never corrupt it). Commits are much faster.
+ */
+#define NVDB_FLAG_NO_SYNC 1u
+
+#define NVDB_OPTIONS_INIT {NVDB_OPTIONS_VERSION, 0, NVDB_METRIC_DEFAULT, NVDB_OPEN_CREATE, 0, 0}
 
 /** Sets *opts to NVDB_OPTIONS_INIT. NVDB_EINVAL if version is not one this library knows. */
 NVDB_API int nvdb_options_init(nvdb_options *opts, unsigned version);
@@ -162,8 +195,18 @@ NVDB_API int nvdb_options_init(nvdb_options *opts, unsigned version);
  *                with NVDB_OPEN_READ. A missing file is created on the first
  *                save (NVDB_OPEN_CREATE, needs opts->dim). Its metric is
  *                cosine, as nano-vectordb's.
- * Other locators are reserved for shared and persistent stores and give
- * NVDB_EINVAL in this version.
+ *   "shm:NAME"   a store in shared memory, for many processes (see
+ *                PROCESSES above). NAME: 1 to 200 letters, digits, '-', '_'
+ *                or '.'; the objects are /dev/shm/nvdb-NAME and
+ *                /dev/shm/nvdb-NAME.G (G: the current generation).
+ *   other paths  a store file, as shm: but persistent: PATH holds the lock,
+ *                the reader table and the current generation number, PATH.G
+ *                the data (docs/storage.md). Commits are durable (fsync)
+ *                unless opts->flags has NVDB_FLAG_NO_SYNC.
+ * Stores are created with opts->permissions (default 0600). A new store
+ * needs opts->dim; opening an existing one with a dim or metric that differs
+ * gives NVDB_EMISMATCH; a store of another format version gives
+ * NVDB_EVERSION, a damaged one NVDB_ECORRUPT.
  *
  * opts may be NULL only to open an existing file with NVDB_OPEN_CREATE
  * defaults. Errors: NVDB_EINVAL, NVDB_ENOTFOUND, NVDB_EMISMATCH, NVDB_EIO,

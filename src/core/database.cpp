@@ -3,8 +3,10 @@
 #include <sys/stat.h>
 
 #include <cmath>
+#include <cstring>
+#include <algorithm>
 #include <mutex>
-#include <shared_mutex>
+#include <thread>
 #include <unordered_set>
 
 #include "core/error.hpp"
@@ -14,6 +16,7 @@
 #include "kernels/scan.hpp"
 #include "nanovdb/digest.hpp"
 #include "nanovdb/nanovdb.hpp"
+#include "store/object.hpp"
 
 namespace nvdb {
 
@@ -57,6 +60,16 @@ std::string parent_directory(const std::string &path) {
   return slash == 0 ? "/" : path.substr(0, slash);
 }
 
+// A C caller may store any int in an enum field, and C++ may not even load
+// an out-of-range value as the enum type: read its bytes as an int.
+template <class Enum>
+int raw_int(const Enum &e) {
+  static_assert(sizeof(Enum) == sizeof(int), "C enums are int-sized here");
+  int v;
+  std::memcpy(&v, &e, sizeof v);
+  return v;
+}
+
 void check_options(const nvdb_options &opts) {
   if (opts.version < 1 || opts.version > NVDB_OPTIONS_VERSION)
     throw Error(NVDB_EINVAL, "options: unknown version " + std::to_string(opts.version) +
@@ -65,10 +78,15 @@ void check_options(const nvdb_options &opts) {
   if (opts.dim > NVDB_MAX_DIM)
     throw Error(NVDB_EINVAL, "options: dim " + std::to_string(opts.dim) + " is over the limit " +
                                  std::to_string(NVDB_MAX_DIM));
-  if (opts.metric < NVDB_METRIC_DEFAULT || opts.metric > NVDB_METRIC_L2)
-    throw Error(NVDB_EINVAL, "options: unknown metric " + std::to_string(opts.metric));
-  if (opts.mode < NVDB_OPEN_CREATE || opts.mode > NVDB_OPEN_READ)
-    throw Error(NVDB_EINVAL, "options: unknown open mode " + std::to_string(opts.mode));
+  const int metric = raw_int(opts.metric), mode = raw_int(opts.mode);
+  if (metric < NVDB_METRIC_DEFAULT || metric > NVDB_METRIC_L2)
+    throw Error(NVDB_EINVAL, "options: unknown metric " + std::to_string(metric));
+  if (mode < NVDB_OPEN_CREATE || mode > NVDB_OPEN_READ)
+    throw Error(NVDB_EINVAL, "options: unknown open mode " + std::to_string(mode));
+  if (opts.permissions > 0777)
+    throw Error(NVDB_EINVAL, "options: permissions must be at most 0777");
+  if (opts.flags & ~NVDB_FLAG_NO_SYNC)
+    throw Error(NVDB_EINVAL, "options: unknown flags " + std::to_string(opts.flags));
 }
 
 std::uint32_t dim_to_create(const nvdb_options &opts, std::string_view locator) {
@@ -83,20 +101,47 @@ std::uint32_t dim_to_create(const nvdb_options &opts, std::string_view locator) 
 // itself does on load.
 bool is_unit_length(double squared_norm) { return std::fabs(squared_norm - 1.0) < 4e-6; }
 
+// Sizes of a first generation: about 1 MB of vectors, grown by doubling.
+std::uint64_t initial_capacity(std::uint32_t dim, std::uint64_t rows) {
+  const std::uint64_t small = std::clamp<std::uint64_t>((1u << 20) / (dim * sizeof(float)), 16, 1024);
+  return std::max(small, rows);
+}
+constexpr std::uint64_t kMinHeap = 64 * 1024;
+
+StorageKind kind_of(const store::Place &place) {
+  return place.medium == store::Medium::shm ? StorageKind::shm : StorageKind::file;
+}
+
+const char *kind_name(StorageKind k) {
+  switch (k) {
+    case StorageKind::memory: return "memory";
+    case StorageKind::json: return "json";
+    case StorageKind::shm: return "shm";
+    case StorageKind::file: return "file";
+  }
+  return "?";
+}
+
 }  // namespace
+
+
+// ---------------------------------------------------------------------------
+// Opening
 
 std::unique_ptr<Database> Database::open(std::string_view locator, const nvdb_options &opts) {
   check_options(opts);
   const std::string path(locator);
+  const unsigned perms = opts.permissions ? opts.permissions : 0600;
   if (locator == ":memory:") {
     if (opts.mode != NVDB_OPEN_CREATE)
       throw Error(NVDB_EINVAL, ":memory: always creates a new database: use NVDB_OPEN_CREATE");
-    return std::make_unique<Database>(dim_to_create(opts, locator), to_kernel_metric(opts.metric),
-                                      StorageKind::memory, path, false);
+    auto db = std::unique_ptr<Database>(new Database(
+        {dim_to_create(opts, locator), to_kernel_metric(opts.metric), StorageKind::memory, path,
+         false, false, perms}));
+    db->create_first_generation(initial_capacity(db->dim_, 0), kMinHeap);
+    return db;
   }
-  if (!ends_with(locator, ".json"))
-    throw Error(NVDB_EINVAL, "unknown locator \"" + path +
-                                 "\": this version opens \":memory:\" and \"*.json\" files");
+  if (!ends_with(locator, ".json")) return open_store(path, opts);
   if (opts.metric != NVDB_METRIC_DEFAULT && opts.metric != NVDB_METRIC_COSINE)
     throw Error(NVDB_EMISMATCH, path + ": nano-vectordb files are always metric cosine");
 
@@ -107,25 +152,121 @@ std::unique_ptr<Database> Database::open(std::string_view locator, const nvdb_op
     const std::string dir = parent_directory(path);
     if (!path_exists(dir))
       throw Error(NVDB_ENOTFOUND, path + ": the directory \"" + dir + "\" does not exist");
-    return std::make_unique<Database>(dim_to_create(opts, locator), kernels::Metric::cosine,
-                                      StorageKind::json, path, false);
+    auto db = std::unique_ptr<Database>(new Database(
+        {dim_to_create(opts, locator), kernels::Metric::cosine, StorageKind::json, path, false,
+         false, perms}));
+    db->create_first_generation(initial_capacity(db->dim_, 0), kMinHeap);
+    return db;
   }
   nanovdb::File file = nanovdb::read(path);
   if (opts.dim != 0 && opts.dim != file.dim)
     throw Error(NVDB_EMISMATCH, path + ": the file has dim " + std::to_string(file.dim) +
                                     ", the options ask for " + std::to_string(opts.dim));
-  auto db = std::make_unique<Database>(file.dim, kernels::Metric::cosine, StorageKind::json, path,
-                                       read_only);
+  auto db = std::unique_ptr<Database>(new Database(
+      {file.dim, kernels::Metric::cosine, StorageKind::json, path, read_only, false, perms}));
   std::string additional = file.has_additional_data ? file.additional_data : std::string();
-  db->apply(db->prepare_file(std::move(file)));
-  db->additional_data_ = std::move(additional);
+  Batch batch = db->prepare_file(std::move(file));
+  std::uint64_t heap = kMinHeap + additional.size();
+  for (const Record &r : batch.records) heap += r.id.size() + r.meta.size();
+  db->create_first_generation(initial_capacity(db->dim_, batch.records.size()), heap);
+  std::lock_guard lock(db->write_mutex_);
+  db->apply(std::move(batch));
+  if (!additional.empty()) db->set_additional_doc(additional);
   return db;
 }
 
-Database::Database(std::uint32_t dim, kernels::Metric metric, StorageKind kind,
-                   std::string locator, bool read_only)
-    : dim_(dim), metric_(metric), kind_(kind), locator_(std::move(locator)),
-      read_only_(read_only) {}
+// shm:NAME or a store file: a root object (writer lock, current generation,
+// readers) and the generation it names.
+std::unique_ptr<Database> Database::open_store(const std::string &locator, const nvdb_options &opts) {
+  const store::Place place = store::Place::parse(locator);
+  const unsigned perms = opts.permissions ? opts.permissions : 0600;
+  const bool reader = opts.mode == NVDB_OPEN_READ;
+  // Nothing is created for a call that is bound to fail.
+  if (opts.mode == NVDB_OPEN_CREATE && opts.dim == 0 && !store::Object::exists(place, place.base))
+    dim_to_create(opts, locator);
+  store::Root root = store::Root::open(place, opts.mode == NVDB_OPEN_CREATE, perms);
+  if (!reader) root.lock_writer();
+
+  if (!reader && !root.ready()) {
+    // A new store, or one whose creator died before finishing: (re)create it.
+    if (opts.mode != NVDB_OPEN_CREATE) throw Error(NVDB_ENOTFOUND, locator + ": no such store");
+    auto db = std::unique_ptr<Database>(
+        new Database({dim_to_create(opts, locator), to_kernel_metric(opts.metric), kind_of(place),
+                      locator, false, !(opts.flags & NVDB_FLAG_NO_SYNC), perms}));
+    db->place_ = place;
+    db->root_.emplace(std::move(root));
+    db->create_first_generation(initial_capacity(db->dim_, 0), kMinHeap);
+    db->root_->publish_generation(db->gen_->number());
+    db->root_->mark_ready();
+    return db;
+  }
+  // Readers wait (briefly) for a store being created by its first writer.
+  for (int i = 0; reader && !root.ready(); ++i) {
+    if (i > 2000) throw Error(NVDB_ENOTFOUND, locator + ": the store is still being created");
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+
+  // The generation the root names; a compaction may replace it between
+  // reading the name and opening it, so follow the root until they agree.
+  std::shared_ptr<store::Generation> gen;
+  for (int attempt = 0; !gen; ++attempt) {
+    const std::uint64_t number = root.generation();
+    try {
+      gen = store::Generation::open(place, number, !reader);
+    } catch (const Error &e) {
+      if (e.status() != NVDB_ENOTFOUND || root.generation() != number) {
+        if (e.status() == NVDB_ENOTFOUND && attempt < 1000) continue;
+        throw;
+      }
+      throw Error(NVDB_ECORRUPT, locator + ": generation " + std::to_string(number) + " is missing");
+    }
+  }
+  const store::DataHeader &h = gen->header();
+  const auto metric = static_cast<kernels::Metric>(h.metric);
+  if (opts.dim != 0 && opts.dim != h.dim)
+    throw Error(NVDB_EMISMATCH, locator + ": the store has dim " + std::to_string(h.dim) +
+                                    ", the options ask for " + std::to_string(opts.dim));
+  if (opts.metric != NVDB_METRIC_DEFAULT && to_kernel_metric(opts.metric) != metric)
+    throw Error(NVDB_EMISMATCH, locator + ": the store's metric is " + metric_name(metric));
+
+  auto db = std::unique_ptr<Database>(new Database(
+      {h.dim, metric, kind_of(place), locator, reader, !(opts.flags & NVDB_FLAG_NO_SYNC), perms}));
+  db->place_ = place;
+  db->gen_ = std::move(gen);
+  db->head_ = db->gen_->snapshot();  // checks the rows too
+  if (reader) root.attach_reader(db->gen_->number());
+  db->root_.emplace(std::move(root));
+  if (!reader) db->recover_as_writer();
+  return db;
+}
+
+Database::Database(const Config &c)
+    : dim_(c.dim), metric_(c.metric), kind_(c.kind), locator_(c.locator),
+      read_only_(c.read_only), durable_(c.durable), permissions_(c.permissions) {}
+
+Database::~Database() {
+  if (root_ && read_only_) root_->detach_reader();
+}
+
+void Database::create_first_generation(std::uint64_t capacity, std::uint64_t heap_capacity) {
+  gen_ = store::Generation::create(place_, 1, dim_, static_cast<std::uint32_t>(metric_), capacity,
+                                   heap_capacity, permissions_);
+  head_ = store::Snapshot{};
+  head_.epoch = 1;
+  gen_->commit(store::Snapshot{}, head_, durable_);
+}
+
+// A writer that died mid-commit may have stamped deaths for a commit that
+// never happened, and left a half-built next generation or an old one it
+// had not yet removed. Readers ignore all of that; a new writer cleans up.
+void Database::recover_as_writer() {
+  gen_->revive_after(head_.epoch, head_.rows);
+  const std::uint64_t number = gen_->number();
+  store::Object::remove(place_, place_.generation_object(number + 1));
+  if (number > 1) store::Object::remove(place_, place_.generation_object(number - 1));
+  for (std::uint64_t row = 0; row < head_.rows; ++row)
+    if (gen_->alive(row, head_.epoch)) index_[std::string(gen_->row(row).id)] = row;
+}
 
 // ---------------------------------------------------------------------------
 // Preparing batches: every check happens here, before anything changes.
@@ -192,18 +333,11 @@ Database::Batch Database::prepare_file(nanovdb::File &&file) const {
   return batch;
 }
 
-Database::Batch Database::snapshot_all() const {
-  std::shared_lock lock(mutex_);
-  Batch batch;
-  batch.records = records_;
-  batch.vectors.assign(matrix_.data(), matrix_.data() + records_.size() * dim_);
-  return batch;
-}
 
 // ---------------------------------------------------------------------------
-// Applying a prepared batch. Allocation happens before the first change; the
-// only step that may still throw (inserting into the index) is undone on
-// failure.
+// Applying a prepared batch: one commit. Rows are appended past the last
+// commit and replaced rows get this commit's death epoch, so readers see all
+// of it or none; room is made before the first change.
 
 UpsertReport Database::apply(Batch &&batch) {
   const std::size_t n = batch.records.size();
@@ -222,47 +356,117 @@ UpsertReport Database::apply(Batch &&batch) {
   }
 
   UpsertReport report;
-  std::vector<std::uint32_t> target(order.size());
-  std::size_t rows = records_.size();
-  std::size_t inserts = 0;
-  for (std::size_t k = 0; k < order.size(); ++k) {
-    const std::string &id = batch.records[order[k]].id;
-    auto it = index_.find(id);
-    if (it != index_.end()) {
-      target[k] = it->second;
-      report.updated.push_back(id);
-    } else {
-      target[k] = static_cast<std::uint32_t>(rows + inserts++);
-      report.inserted.push_back(id);
-    }
+  std::uint64_t heap_bytes = 0;
+  for (std::size_t src : order) {
+    const Record &rec = batch.records[src];
+    heap_bytes += rec.id.size() + rec.meta.size();
+    (index_.count(rec.id) ? report.updated : report.inserted).push_back(rec.id);
   }
-  if (rows + inserts > UINT32_MAX) throw Error(NVDB_ENOMEM, "upsert: too many records");
+  if (order.empty()) return report;
+  make_room(order.size(), heap_bytes);
+  index_.reserve(index_.size() + report.inserted.size());
 
-  matrix_.reserve((rows + inserts) * dim_, rows * dim_);
-  records_.reserve(rows + inserts);
-  index_.reserve(rows + inserts);
-  std::vector<std::string> added;
-  try {
-    for (std::size_t k = 0; k < order.size(); ++k) {
-      if (target[k] < rows) continue;
-      const std::string &id = batch.records[order[k]].id;
-      index_.emplace(id, target[k]);
-      added.push_back(id);
+  store::Snapshot next = head_;
+  next.epoch++;
+  std::vector<std::uint64_t> killed;
+  for (std::size_t src : order) {
+    const Record &rec = batch.records[src];
+    auto it = index_.find(rec.id);
+    if (it != index_.end()) {
+      gen_->kill(it->second, next.epoch);
+      killed.push_back(it->second);
     }
+    gen_->write_row(next.rows, next.heap_used, rec.id, rec.id_is_number, rec.id_pos, rec.meta,
+                    batch.vectors.data() + src * dim_);
+    next.rows++;
+    next.heap_used += rec.id.size() + rec.meta.size();
+  }
+  next.live += report.inserted.size();
+  try {
+    commit(next);
   } catch (...) {
-    for (const auto &id : added) index_.erase(id);
+    for (std::uint64_t row : killed) gen_->kill(row, store::kAlive);
     throw;
   }
-
-  for (std::size_t k = 0; k < order.size(); ++k) {
-    const std::size_t src = order[k];
-    std::copy_n(batch.vectors.data() + src * dim_, dim_, matrix_.data() + target[k] * dim_);
-    if (target[k] < rows)
-      records_[target[k]] = std::move(batch.records[src]);
-    else
-      records_.push_back(std::move(batch.records[src]));
-  }
+  std::uint64_t row = next.rows - order.size();
+  for (std::size_t src : order) index_[batch.records[src].id] = row++;
+  compact_if_mostly_dead();
   return report;
+}
+
+void Database::commit(const store::Snapshot &next) {
+  gen_->commit(head_, next, durable_);
+  head_ = next;
+}
+
+void Database::set_additional_doc(const std::string &doc) {
+  make_room(0, doc.size());
+  store::Snapshot next = head_;
+  next.epoch++;
+  gen_->write_heap(next.heap_used, doc);
+  next.extra_off = next.heap_used;
+  next.extra_len = doc.size();
+  next.heap_used += doc.size();
+  commit(next);
+}
+
+// Growth: a generation has a fixed size, so a batch that does not fit goes
+// into a new generation sized for twice the live data it will hold.
+void Database::make_room(std::uint64_t rows, std::uint64_t heap_bytes) {
+  if (head_.rows + rows <= gen_->capacity() && head_.heap_used + heap_bytes <= gen_->heap_capacity())
+    return;
+  resize_for(rows, heap_bytes);
+}
+
+// Reclamation: once dead rows outnumber live ones (and are more than a
+// few), the live rows move to a new generation sized for them.
+void Database::compact_if_mostly_dead() {
+  const std::uint64_t dead = head_.rows - head_.live;
+  if (dead > head_.live && dead >= 64) resize_for(0, 0);
+}
+
+void Database::resize_for(std::uint64_t rows, std::uint64_t heap_bytes) {
+  std::uint64_t live_heap = head_.extra_len;
+  for (std::uint64_t row = 0; row < head_.rows; ++row)
+    if (gen_->alive(row, head_.epoch)) {
+      const store::RowView r = gen_->row(row);
+      live_heap += r.id.size() + json::Value(r.meta).size();
+    }
+  rewrite(std::max(initial_capacity(dim_, 0), 2 * (head_.live + rows)),
+          std::max<std::uint64_t>(kMinHeap, 2 * (live_heap + heap_bytes)));
+}
+
+void Database::rewrite(std::uint64_t capacity, std::uint64_t heap_capacity) {
+  auto fresh = store::Generation::create(place_, gen_->number() + 1, dim_,
+                                         static_cast<std::uint32_t>(metric_), capacity,
+                                         heap_capacity, permissions_);
+  store::Snapshot s;
+  s.epoch = head_.epoch;
+  std::unordered_map<std::string, std::uint64_t> index;
+  index.reserve(head_.live);
+  for (std::uint64_t row = 0; row < head_.rows; ++row) {
+    if (!gen_->alive(row, head_.epoch)) continue;
+    const store::RowView r = gen_->row(row);
+    const std::string_view meta(r.meta, json::Value(r.meta).size());
+    fresh->write_row(s.rows, s.heap_used, r.id, r.id_is_number, r.id_pos, meta, gen_->vector(row));
+    index.emplace(r.id, s.rows);
+    s.rows++;
+    s.heap_used += r.id.size() + meta.size();
+  }
+  s.live = s.rows;
+  if (head_.extra_len) {
+    fresh->write_heap(s.heap_used, gen_->heap(head_.extra_off, head_.extra_len));
+    s.extra_off = s.heap_used;
+    s.extra_len = head_.extra_len;
+    s.heap_used += s.extra_len;
+  }
+  fresh->commit(store::Snapshot{}, s, durable_);
+  if (root_) root_->publish_generation(fresh->number());
+  const std::uint64_t old = gen_->number();
+  std::atomic_store(&gen_, fresh);
+  index_.swap(index);
+  head_ = s;
+  if (root_) store::Object::remove(place_, place_.generation_object(old));
 }
 
 // ---------------------------------------------------------------------------
@@ -276,44 +480,45 @@ UpsertReport Database::upsert(std::size_t n, const char *const *ids, const float
                               const char *const *metadata) {
   check_writable();
   Batch batch = prepare(n, ids, vectors, metadata);
-  std::unique_lock lock(mutex_);
+  std::lock_guard lock(write_mutex_);
   return apply(std::move(batch));
 }
 
 std::size_t Database::remove(std::size_t n, const char *const *ids) {
   check_writable();
   if (n > 0 && !ids) throw Error(NVDB_EINVAL, "delete: ids is NULL");
-  std::vector<std::string> keys;
-  keys.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) {
+  for (std::size_t i = 0; i < n; ++i)
     if (!ids[i]) throw Error(NVDB_EINVAL, "delete: id " + std::to_string(i) + " is NULL");
-    keys.emplace_back(ids[i]);
+  std::lock_guard lock(write_mutex_);
+  std::vector<std::uint64_t> rows;
+  std::vector<std::string> keys;
+  for (std::size_t i = 0; i < n; ++i) {
+    auto it = index_.find(ids[i]);
+    if (it == index_.end() || std::find(rows.begin(), rows.end(), it->second) != rows.end()) continue;
+    rows.push_back(it->second);
+    keys.push_back(it->first);
   }
-  std::unique_lock lock(mutex_);
-  std::size_t removed = 0;
-  for (const auto &key : keys) {
-    auto it = index_.find(key);
-    if (it == index_.end()) continue;
-    const std::uint32_t row = it->second;
-    const std::uint32_t last = static_cast<std::uint32_t>(records_.size() - 1);
-    index_.erase(it);
-    if (row != last) {
-      std::copy_n(matrix_.data() + std::size_t(last) * dim_, dim_,
-                  matrix_.data() + std::size_t(row) * dim_);
-      records_[row] = std::move(records_[last]);
-      index_.find(records_[row].id)->second = row;
-    }
-    records_.pop_back();
-    ++removed;
+  if (rows.empty()) return 0;
+  store::Snapshot next = head_;
+  next.epoch++;
+  next.live -= rows.size();
+  for (std::uint64_t row : rows) gen_->kill(row, next.epoch);
+  try {
+    commit(next);
+  } catch (...) {
+    for (std::uint64_t row : rows) gen_->kill(row, store::kAlive);
+    throw;
   }
-  return removed;
+  for (const auto &key : keys) index_.erase(key);
+  compact_if_mostly_dead();
+  return rows.size();
 }
 
 void Database::set_additional_data(std::string_view json_text) {
   check_writable();
   std::string doc = json::encode_object(json_text, "additional data", false);
-  std::unique_lock lock(mutex_);
-  additional_data_.swap(doc);
+  std::lock_guard lock(write_mutex_);
+  set_additional_doc(doc);
 }
 
 void Database::import_json(const std::string &path) {
@@ -324,9 +529,25 @@ void Database::import_json(const std::string &path) {
                                     ", the database " + std::to_string(dim_));
   std::string additional = file.has_additional_data ? file.additional_data : std::string();
   Batch batch = prepare_file(std::move(file));
-  std::unique_lock lock(mutex_);
+  std::lock_guard lock(write_mutex_);
   apply(std::move(batch));
-  if (!additional.empty()) additional_data_.swap(additional);
+  if (!additional.empty()) set_additional_doc(additional);
+}
+
+// The live records of one commit, with their vectors as stored.
+Database::Batch Database::copy_live_rows() const {
+  const View v = view();
+  Batch batch;
+  batch.records.reserve(v.snap.live);
+  batch.vectors.reserve(v.snap.live * dim_);
+  for (std::uint64_t row = 0; row < v.snap.rows; ++row) {
+    if (!v.gen->alive(row, v.snap.epoch)) continue;
+    const store::RowView r = v.gen->row(row);
+    batch.records.push_back(
+        Record{std::string(r.id), r.id_is_number, r.id_pos, std::string(r.meta, json::Value(r.meta).size())});
+    batch.vectors.insert(batch.vectors.end(), v.gen->vector(row), v.gen->vector(row) + dim_);
+  }
+  return batch;
 }
 
 void Database::copy_from(Database &src) {
@@ -335,12 +556,8 @@ void Database::copy_from(Database &src) {
   if (src.dim_ != dim_)
     throw Error(NVDB_EMISMATCH, "copy: the source has dim " + std::to_string(src.dim_) +
                                     ", the destination " + std::to_string(dim_));
-  Batch all = src.snapshot_all();
-  std::string additional;
-  {
-    std::shared_lock lock(src.mutex_);
-    additional = src.additional_data_;
-  }
+  Batch all = src.copy_live_rows();
+  const std::string additional = src.additional_data_doc();
   Batch batch;
   batch.records.reserve(all.records.size());
   batch.vectors.resize(all.vectors.size());
@@ -350,40 +567,82 @@ void Database::copy_from(Database &src) {
     double sq = check_vector(v, dim_, metric_, where);
     add_checked_row(batch, std::move(all.records[i]), v, sq, where);
   }
-  std::unique_lock lock(mutex_);
+  std::lock_guard lock(write_mutex_);
   apply(std::move(batch));
-  if (!additional.empty()) additional_data_.swap(additional);
+  if (!additional.empty()) set_additional_doc(additional);
 }
 
 void Database::save() {
-  if (kind_ != StorageKind::json) return;
+  if (kind_ != StorageKind::json) return;  // stores commit as they go
   check_writable();
-  std::shared_lock lock(mutex_);
-  write_json_file(locator_);
+  write_json_file(locator_, view());
 }
 
 // ---------------------------------------------------------------------------
-// Reads.
+// Reads: each works from one View, without a lock.
 
-std::size_t Database::count() const {
-  std::shared_lock lock(mutex_);
-  return records_.size();
+// A reader of a shared store moves to the generation the writer made
+// current, if it changed since the last read.
+void Database::follow_writer() const {
+  const std::uint64_t current = root_->generation();
+  if (std::atomic_load(&gen_)->number() == current) return;
+  std::lock_guard lock(follow_mutex_);
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    const std::uint64_t number = root_->generation();
+    if (std::atomic_load(&gen_)->number() == number) return;
+    try {
+      auto fresh = store::Generation::open(place_, number, false);
+      std::atomic_store(const_cast<std::shared_ptr<store::Generation> *>(&gen_), fresh);
+      const_cast<store::Root &>(*root_).set_reader_generation(number);
+      return;
+    } catch (const Error &e) {
+      if (e.status() != NVDB_ENOTFOUND) throw;  // else superseded already: look again
+    }
+  }
+  throw Error(NVDB_EBUSY, locator_ + ": the writer keeps replacing the generation");
 }
+
+Database::View Database::view() const {
+  if (root_ && read_only_) follow_writer();
+  View v;
+  v.gen = std::atomic_load(&gen_);
+  v.snap = v.gen->snapshot();
+  return v;
+}
+
+std::size_t Database::count() const { return view().snap.live; }
 
 std::vector<RecordCopy> Database::get(std::size_t n, const char *const *ids) const {
   if (n > 0 && !ids) throw Error(NVDB_EINVAL, "get: ids is NULL");
-  std::vector<RecordCopy> out;
-  std::string key;
-  std::shared_lock lock(mutex_);
-  for (std::size_t i = 0; i < n; ++i) {
+  for (std::size_t i = 0; i < n; ++i)
     if (!ids[i]) throw Error(NVDB_EINVAL, "get: id " + std::to_string(i) + " is NULL");
-    key.assign(ids[i]);
-    auto it = index_.find(key);
-    if (it == index_.end()) continue;
-    const float *v = matrix_.data() + std::size_t(it->second) * dim_;
-    RecordCopy copy{key, std::vector<float>(v, v + dim_), {}};
-    json::write(json::Value(records_[it->second].meta.data()), json::Style::compact,
-                copy.metadata_json);
+  // The rows of the asked ids: from the index in a writer, from one pass
+  // over the rows in a reader (which keeps no index).
+  std::unique_lock<std::mutex> lock;
+  if (!read_only_) lock = std::unique_lock(write_mutex_);
+  const View v = view();
+  std::unordered_map<std::string_view, std::uint64_t> found;
+  if (!read_only_) {
+    for (std::size_t i = 0; i < n; ++i) {
+      auto it = index_.find(ids[i]);
+      if (it != index_.end()) found.emplace(ids[i], it->second);
+    }
+  } else if (n > 0) {
+    std::unordered_map<std::string_view, bool> wanted;
+    for (std::size_t i = 0; i < n; ++i) wanted.emplace(ids[i], true);
+    for (std::uint64_t row = 0; row < v.snap.rows; ++row) {
+      if (!v.gen->alive(row, v.snap.epoch)) continue;
+      auto it = wanted.find(v.gen->row(row).id);
+      if (it != wanted.end()) found.emplace(it->first, row);
+    }
+  }
+  std::vector<RecordCopy> out;
+  for (std::size_t i = 0; i < n; ++i) {
+    auto it = found.find(ids[i]);
+    if (it == found.end()) continue;
+    const float *vec = v.gen->vector(it->second);
+    RecordCopy copy{ids[i], std::vector<float>(vec, vec + dim_), {}};
+    json::write(json::Value(v.gen->row(it->second).meta), json::Style::compact, copy.metadata_json);
     out.push_back(std::move(copy));
   }
   return out;
@@ -398,67 +657,93 @@ std::vector<Hit> Database::query(const float *vector, const QueryParams &params)
   std::unique_ptr<filter::Filter> compiled;
   if (params.filter) compiled = std::make_unique<filter::Filter>(filter::Filter::compile(params.filter));
 
-  std::shared_lock lock(mutex_);
+  const View v = view();
+  const store::Generation &gen = *v.gen;
+  const std::uint64_t epoch = v.snap.epoch;
   std::function<bool(std::uint32_t)> keep = [&](std::uint32_t row) {
-    const Record &rec = records_[row];
-    if (compiled && !compiled->matches(json::Value(rec.meta.data()))) return false;
+    if (!gen.alive(row, epoch)) return false;
+    if (!compiled && !params.filter_fn) return true;
+    const store::RowView rec = gen.row(row);
+    if (compiled && !compiled->matches(json::Value(rec.meta))) return false;
     if (params.filter_fn) {
-      thread_local std::string text;
+      thread_local std::string text, id;
       text.clear();
-      json::write(json::Value(rec.meta.data()), json::Style::compact, text);
-      int verdict = params.filter_fn(rec.id.c_str(), text.c_str(), params.filter_ctx);
+      json::write(json::Value(rec.meta), json::Style::compact, text);
+      id.assign(rec.id);
+      int verdict = params.filter_fn(id.c_str(), text.c_str(), params.filter_ctx);
       if (verdict < 0)
         throw Error(NVDB_EABORTED, "query: the filter callback returned " +
-                                       std::to_string(verdict) + " for id \"" + rec.id + "\"");
+                                       std::to_string(verdict) + " for id \"" + id + "\"");
       return verdict != 0;
     }
     return true;
   };
   std::function<bool(std::uint32_t, std::uint32_t)> tie_less = [&](std::uint32_t a, std::uint32_t b) {
-    return records_[a].id < records_[b].id;
+    return gen.row(a).id < gen.row(b).id;
   };
 
   kernels::ScanRequest req;
-  req.matrix = matrix_.data();
-  req.nrows = records_.size();
+  req.matrix = gen.vectors();
+  req.nrows = v.snap.rows;
   req.dim = dim_;
   req.query = q.data();
   req.metric = metric_;
   req.top_k = params.top_k;
   req.use_threshold = params.use_threshold;
   req.threshold = params.threshold;
-  req.keep = (compiled || params.filter_fn) ? &keep : nullptr;
+  // Every row below the count is alive unless some died: skip the check.
+  const bool all_alive = v.snap.live == v.snap.rows;
+  req.keep = (compiled || params.filter_fn || !all_alive) ? &keep : nullptr;
   req.tie_less = &tie_less;
 
   std::vector<Hit> hits;
   for (const kernels::Hit &h : kernels::scan(req)) {
-    const Record &rec = records_[h.row];
-    Hit hit{rec.id, h.score, {}};
-    json::write(json::Value(rec.meta.data()), json::Style::compact, hit.metadata_json);
+    const store::RowView rec = gen.row(h.row);
+    Hit hit{std::string(rec.id), h.score, {}};
+    json::write(json::Value(rec.meta), json::Style::compact, hit.metadata_json);
     hits.push_back(std::move(hit));
   }
   return hits;
 }
 
+std::string Database::additional_data_doc() const {
+  const View v = view();
+  if (!v.snap.extra_len) return {};
+  return std::string(v.gen->heap(v.snap.extra_off, v.snap.extra_len));
+}
+
 std::string Database::additional_data_json() const {
-  std::shared_lock lock(mutex_);
-  if (additional_data_.empty()) return "{}";
+  const std::string doc = additional_data_doc();
+  if (doc.empty()) return "{}";
   std::string out;
-  json::write(json::Value(additional_data_.data()), json::Style::compact, out);
+  json::write(json::Value(doc.data()), json::Style::compact, out);
   return out;
 }
 
 std::string Database::info_json() const {
-  std::shared_lock lock(mutex_);
-  std::string out = "{\"dim\":" + std::to_string(dim_) + ",\"metric\":\"" +
-                    metric_name(metric_) + "\",\"count\":" + std::to_string(records_.size()) +
-                    ",\"storage\":\"" + (kind_ == StorageKind::memory ? "memory" : "json") +
-                    "\",\"locator\":";
+  const View v = view();
+  const bool store = kind_ == StorageKind::shm || kind_ == StorageKind::file;
+  std::string out = "{\"dim\":" + std::to_string(dim_) + ",\"metric\":\"" + metric_name(metric_) +
+                    "\",\"count\":" + std::to_string(v.snap.live) + ",\"storage\":\"" +
+                    kind_name(kind_) + "\",\"locator\":";
   json::write_string(locator_, out);
   out += ",\"format\":\"";
-  out += kind_ == StorageKind::memory ? "nvdb" : "nano-vectordb";
-  out += "\",\"format_version\":1,\"read_only\":";
+  out += kind_ == StorageKind::json ? "nano-vectordb" : "nvdb";
+  out += "\",\"format_version\":" + std::to_string(store ? store::kFormatVersion : 1);
+  out += ",\"read_only\":";
   out += read_only_ ? "true" : "false";
+  if (store) {
+    out += ",\"generation\":" + std::to_string(v.gen->number()) +
+           ",\"epoch\":" + std::to_string(v.snap.epoch) + ",\"rows\":" + std::to_string(v.snap.rows) +
+           ",\"capacity\":" + std::to_string(v.gen->capacity()) + ",\"readers\":[";
+    const auto readers = const_cast<store::Root &>(*root_).readers();
+    for (std::size_t i = 0; i < readers.size(); ++i) {
+      if (i) out += ",";
+      out += "{\"pid\":" + std::to_string(readers[i].pid) +
+             ",\"generation\":" + std::to_string(readers[i].generation) + "}";
+    }
+    out += "]";
+  }
   out += "}";
   return out;
 }
@@ -467,19 +752,22 @@ void Database::export_json(const std::string &path) const {
   if (metric_ != kernels::Metric::cosine)
     throw Error(NVDB_EMISMATCH, std::string("export: nano-vectordb files are cosine, this database is ") +
                                     metric_name(metric_));
-  std::shared_lock lock(mutex_);
-  write_json_file(path);
+  write_json_file(path, view());
 }
 
-// Callers hold the lock.
-void Database::write_json_file(const std::string &path) const {
-  auto view = [this](std::size_t i) {
-    const Record &rec = records_[i];
-    return nanovdb::RecordView{rec.id, rec.id_is_number, rec.id_pos, json::Value(rec.meta.data()),
-                               matrix_.data() + i * dim_};
+void Database::write_json_file(const std::string &path, const View &v) const {
+  std::vector<std::uint64_t> live;
+  live.reserve(v.snap.live);
+  for (std::uint64_t row = 0; row < v.snap.rows; ++row)
+    if (v.gen->alive(row, v.snap.epoch)) live.push_back(row);
+  auto record = [&](std::size_t i) {
+    const store::RowView r = v.gen->row(live[i]);
+    return nanovdb::RecordView{r.id, r.id_is_number, r.id_pos, json::Value(r.meta),
+                               v.gen->vector(live[i])};
   };
-  nanovdb::write(path, dim_, records_.size(), view,
-                 additional_data_.empty() ? nullptr : &additional_data_);
+  const std::string extra =
+      v.snap.extra_len ? std::string(v.gen->heap(v.snap.extra_off, v.snap.extra_len)) : std::string();
+  nanovdb::write(path, dim_, live.size(), record, v.snap.extra_len ? &extra : nullptr);
 }
 
 }  // namespace nvdb

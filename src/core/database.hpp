@@ -1,29 +1,33 @@
-// The database engine behind the C API: records in memory, exact search,
-// nano-vectordb semantics. One Database per open handle.
+// The database engine behind the C API: nano-vectordb semantics over a
+// store (src/store), exact search.
 //
-// Storage: row-major vectors in one aligned array (stored normalised under
-// cosine), one Record per row (id, encoded metadata), and an id -> row hash
-// index. Deleting moves the last row into the hole, so rows stay dense and a
-// scan never skips tombstones; that is why answers are ordered by score and
-// then id, never by row.
+// Every kind of database has the same layout: a generation of rows in
+// private memory (":memory:", nano-vectordb files), in a shared-memory
+// object (shm:NAME) or in a file. Rows are appended; a replaced or deleted
+// row gets a death epoch instead of being overwritten, and every query reads
+// one commit (a Snapshot): rows below its count whose death is later. So
+// queries take no lock, in this process or any other, and never see half a
+// batch. When a generation is full or mostly dead, the writer copies the
+// live rows into a new one; queries still on the old one finish there.
 //
-// Concurrency: reads take a shared lock, writes an exclusive one that
-// new readers queue behind (util/rw_lock.hpp). Every
-// write validates and prepares the whole batch before it touches anything,
-// so a failed call leaves the database as it was.
+// Writes are serialised by a mutex and, across processes, by the store's
+// writer lock. Every write validates and prepares the whole batch before it
+// touches anything, so a failed call leaves the database as it was.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
-#include "core/aligned_floats.hpp"
 #include "kernels/kernels.hpp"
-#include "util/rw_lock.hpp"
 #include "nvdb.h"
+#include "store/generation.hpp"
+#include "store/root.hpp"
 
 namespace nvdb {
 
@@ -31,11 +35,11 @@ namespace nanovdb {
 struct File;
 }
 
-enum class StorageKind { memory, json };
+enum class StorageKind { memory, json, shm, file };
 
-// One stored record. id_is_number and id_pos exist for nano-vectordb files:
-// a numeric id is written back as a number, and "__id__" goes back to the
-// place among the keys where the file had it.
+// A record on its way in. id_is_number and id_pos exist for nano-vectordb
+// files: a numeric id is written back as a number, and "__id__" goes back
+// to the place among the keys where the file had it.
 struct Record {
   std::string id;
   bool id_is_number = false;
@@ -73,9 +77,7 @@ class Database {
  public:
   // Opens a locator (see nvdb_open). Throws nvdb::Error.
   static std::unique_ptr<Database> open(std::string_view locator, const nvdb_options &opts);
-
-  Database(std::uint32_t dim, kernels::Metric metric, StorageKind kind, std::string locator,
-           bool read_only);
+  ~Database();
 
   std::uint32_t dim() const { return dim_; }
   kernels::Metric metric() const { return metric_; }
@@ -95,37 +97,76 @@ class Database {
   std::vector<RecordCopy> get(std::size_t n, const char *const *ids) const;
   std::vector<Hit> query(const float *vector, const QueryParams &params) const;
   std::string additional_data_json() const;
+  std::string additional_data_doc() const;  // encoded; empty if never set
   std::string info_json() const;
   void export_json(const std::string &path) const;
 
  private:
+  struct Config {
+    std::uint32_t dim;
+    kernels::Metric metric;
+    StorageKind kind;
+    std::string locator;
+    bool read_only;
+    bool durable;
+    unsigned permissions;
+  };
+  explicit Database(const Config &config);
+
   // A batch that passed every check, ready to apply without failing.
   struct Batch {
     std::vector<Record> records;
     std::vector<float> vectors;  // records.size() * dim, already normalised
   };
+  // One commit of one generation: what a read works from.
+  struct View {
+    std::shared_ptr<store::Generation> gen;
+    store::Snapshot snap;
+  };
+
+  static std::unique_ptr<Database> open_store(const std::string &locator, const nvdb_options &opts);
+  void create_first_generation(std::uint64_t capacity, std::uint64_t heap_capacity);
+  void recover_as_writer();
 
   Batch prepare(std::size_t n, const char *const *ids, const float *vectors,
                 const char *const *metadata) const;
   Batch prepare_file(nanovdb::File &&file) const;
-  Batch snapshot_all() const;
+  Batch copy_live_rows() const;
   void add_checked_row(Batch &batch, Record &&record, const float *vector, double squared_norm,
                        const std::string &where) const;
-  UpsertReport apply(Batch &&batch);
   void check_writable() const;
-  void write_json_file(const std::string &path) const;
+
+  View view() const;
+  void follow_writer() const;
+
+  // Writer side; callers hold write_mutex_.
+  UpsertReport apply(Batch &&batch);
+  void set_additional_doc(const std::string &doc);
+  void make_room(std::uint64_t rows, std::uint64_t heap_bytes);
+  void compact_if_mostly_dead();
+  void resize_for(std::uint64_t rows, std::uint64_t heap_bytes);
+  void rewrite(std::uint64_t capacity, std::uint64_t heap_capacity);
+  void commit(const store::Snapshot &next);
+  void write_json_file(const std::string &path, const View &v) const;
 
   const std::uint32_t dim_;
   const kernels::Metric metric_;
   const StorageKind kind_;
   const std::string locator_;
   const bool read_only_;
+  const bool durable_;
+  const unsigned permissions_;
+  store::Place place_;
+  std::optional<store::Root> root_;  // shm and file stores
 
-  mutable RwLock mutex_;
-  AlignedFloats matrix_;
-  std::vector<Record> records_;
-  std::unordered_map<std::string, std::uint32_t> index_;
-  std::string additional_data_;  // encoded doc; empty = never set
+  // The current generation; replaced (atomically) only by rewrite() in a
+  // writer, or by follow_writer() in a reader.
+  std::shared_ptr<store::Generation> gen_;
+  mutable std::mutex follow_mutex_;
+
+  mutable std::mutex write_mutex_;
+  store::Snapshot head_;  // the last commit (writers)
+  std::unordered_map<std::string, std::uint64_t> index_;  // id -> live row (writers)
 };
 
 }  // namespace nvdb

@@ -9,11 +9,12 @@
 #include <string>
 #include <string_view>
 
+#include "json/codec.hpp"
 #include "kernels/kernels.hpp"
 
 namespace nvdb {
 
-bool is_valid_utf8(std::string_view s);
+using json::is_valid_utf8;  // json/codec.hpp
 
 // 1 to NVDB_MAX_ID_BYTES bytes of UTF-8 without NUL (NVDB_EID).
 void check_id(std::string_view id, const std::string &where);

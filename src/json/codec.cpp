@@ -295,6 +295,95 @@ std::string encode_value(std::string_view text, std::string_view what) {
   return encode(text, what, false, false);
 }
 
+bool is_valid_utf8(std::string_view s) {
+  const auto *p = reinterpret_cast<const unsigned char *>(s.data());
+  const auto *end = p + s.size();
+  while (p < end) {
+    unsigned char c = *p;
+    if (c < 0x80) {
+      ++p;
+      continue;
+    }
+    std::size_t len;
+    std::uint32_t cp;
+    if ((c & 0xE0) == 0xC0) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (static_cast<std::size_t>(end - p) < len) return false;
+    for (std::size_t i = 1; i < len; ++i) {
+      if ((p[i] & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
+    static const std::uint32_t min_for_len[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < min_for_len[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    p += len;
+  }
+  return true;
+}
+
+namespace {
+
+// Checks the value at doc[pos...] and moves pos past it.
+bool check_value(std::string_view doc, std::size_t &pos, std::size_t depth) {
+  auto need = [&](std::size_t n) { return doc.size() - pos >= n; };
+  if (!need(1) || depth > kMaxDepth) return false;
+  const auto type = static_cast<Type>(doc[pos]);
+  const char *p = doc.data() + pos;
+  switch (type) {
+    case Type::null:
+    case Type::false_:
+    case Type::true_:
+      pos += 1;
+      return true;
+    case Type::integer:
+    case Type::real:
+      if (!need(13) || !need(13 + std::size_t(read_u32(p + 9)))) return false;
+      pos += 13 + read_u32(p + 9);
+      return true;
+    case Type::string:
+      if (!need(5) || !need(5 + std::size_t(read_u32(p + 1)))) return false;
+      if (!is_valid_utf8({p + 5, read_u32(p + 1)})) return false;
+      pos += 5 + read_u32(p + 1);
+      return true;
+    case Type::array:
+    case Type::object: {
+      if (!need(9) || !need(9 + std::size_t(read_u32(p + 5)))) return false;
+      const std::size_t end = pos + 9 + read_u32(p + 5);
+      const std::uint32_t count = read_u32(p + 1);
+      std::string_view body = doc.substr(0, end);
+      pos += 9;
+      for (std::uint32_t i = 0; i < count; ++i) {
+        if (type == Type::object) {
+          if (body.size() - pos < 4) return false;
+          const std::uint32_t klen = read_u32(body.data() + pos);
+          if (body.size() - pos - 4 < klen || !is_valid_utf8(body.substr(pos + 4, klen))) return false;
+          pos += 4 + klen;
+        }
+        if (!check_value(body, pos, depth + 1)) return false;
+      }
+      return pos == end;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+bool is_well_formed(std::string_view doc) {
+  std::size_t pos = 0;
+  return check_value(doc, pos, 0) && pos == doc.size();
+}
+
 std::string empty_object() {
   Builder b;
   b.begin_object();

@@ -61,6 +61,14 @@ std::string encode_object(std::string_view text, std::string_view what, bool res
 // As encode_object, for any JSON value (used by filters).
 std::string encode_value(std::string_view text, std::string_view what);
 
+// Strict UTF-8: no overlong forms, surrogates or code points past U+10FFFF.
+bool is_valid_utf8(std::string_view s);
+
+// Whether `doc` is exactly one well-formed encoded value (bounds, tags,
+// UTF-8 strings, nesting within the parser's limit): the check for docs read
+// from storage another process could have corrupted.
+bool is_well_formed(std::string_view doc);
+
 // Appends the JSON text of v to out.
 void write(Value v, Style style, std::string &out);
 

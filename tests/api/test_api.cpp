@@ -180,12 +180,14 @@ BOOST_AUTO_TEST_CASE(options_are_checked) {
   opts.version = 99;
   BOOST_TEST(nvdb_open(&db, ":memory:", &opts) == NVDB_EINVAL);
   opts.version = NVDB_OPTIONS_VERSION;
-  opts.metric = static_cast<nvdb_metric>(42);
+  const int bad_metric = 42;  // as a C caller may store it
+  std::memcpy(&opts.metric, &bad_metric, sizeof bad_metric);
   BOOST_TEST(nvdb_open(&db, ":memory:", &opts) == NVDB_EINVAL);
   opts.metric = NVDB_METRIC_DEFAULT;
   opts.mode = NVDB_OPEN_READ;
   BOOST_TEST(nvdb_open(&db, ":memory:", &opts) == NVDB_EINVAL);
-  BOOST_TEST(nvdb_open(&db, "shm-or-store-later", nullptr) == NVDB_EINVAL);
+  BOOST_TEST(nvdb_open(&db, "no-dim-no-store", nullptr) == NVDB_EINVAL);  // creating needs a dim
+  BOOST_TEST(!std::filesystem::exists("no-dim-no-store"));
   BOOST_TEST(nvdb_open(nullptr, ":memory:", &opts) == NVDB_EINVAL);
   BOOST_TEST(nvdb_options_init(&opts, 7) == NVDB_EINVAL);
   BOOST_TEST(nvdb_options_init(&opts, NVDB_OPTIONS_VERSION) == NVDB_OK);

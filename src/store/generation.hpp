@@ -1,0 +1,86 @@
+// One mapped generation of a store (layout.hpp): what readers scan and the
+// writer appends to. Shared by every handle of a process that uses it, and
+// kept alive (shared_ptr) by any query still reading it after the writer
+// has moved on to a newer generation.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "store/layout.hpp"
+#include "store/object.hpp"
+
+namespace nvdb::store {
+
+struct RowView {
+  std::string_view id;
+  const char *meta;  // encoded doc (json/doc.hpp)
+  bool id_is_number;
+  std::uint32_t id_pos;
+};
+
+class Generation {
+ public:
+  // A new generation, mapped read-write, holding `start` (an empty commit
+  // with that epoch) until the writer appends to it.
+  static std::shared_ptr<Generation> create(const Place &place, std::uint64_t number,
+                                            std::uint32_t dim, std::uint32_t metric,
+                                            std::uint64_t capacity, std::uint64_t heap_capacity,
+                                            unsigned mode);
+  // An existing generation; its header is checked (NVDB_ECORRUPT, NVDB_EVERSION).
+  static std::shared_ptr<Generation> open(const Place &place, std::uint64_t number, bool writable);
+
+  const DataHeader &header() const { return *reinterpret_cast<const DataHeader *>(base_); }
+  std::uint64_t number() const { return header().generation; }
+  std::uint32_t dim() const { return header().dim; }
+  std::uint64_t capacity() const { return header().capacity; }
+  std::uint64_t heap_capacity() const { return header().heap_capacity; }
+  const std::string &what() const { return what_; }
+
+  // The newest commit. For media another process writes, rows new since the
+  // last call are checked first (NVDB_ECORRUPT), so that nothing after this
+  // reads out of bounds.
+  Snapshot snapshot() const;
+
+  const float *vectors() const { return reinterpret_cast<const float *>(base_ + header().vectors_off); }
+  const float *vector(std::uint64_t row) const { return vectors() + row * dim(); }
+  bool alive(std::uint64_t row, std::uint64_t epoch) const {
+    return load_death(deaths(), row) > epoch;
+  }
+  RowView row(std::uint64_t row) const;
+  std::string_view heap(std::uint64_t off, std::uint64_t len) const {
+    return {base_ + header().heap_off + off, len};
+  }
+
+  // Writer side. Rows and heap bytes go past the last commit, where no
+  // reader looks; kill() stamps a death that readers of older epochs ignore.
+  void write_row(std::uint64_t row, std::uint64_t heap_off, std::string_view id, bool id_is_number,
+                 std::uint32_t id_pos, std::string_view meta, const float *vector);
+  void write_heap(std::uint64_t off, std::string_view bytes);
+  void kill(std::uint64_t row, std::uint64_t epoch) { store_death(deaths_w(), row, epoch); }
+  // Undoes kill() for deaths later than `epoch` (an abandoned commit).
+  void revive_after(std::uint64_t epoch, std::uint64_t rows);
+  // Makes `next` visible; with `durable`, after the data it covers is on
+  // disk, and before returning (files only).
+  void commit(const Snapshot &before, const Snapshot &next, bool durable);
+
+ private:
+  Generation(Object &&object, std::string what, bool trusted);
+  const std::uint64_t *deaths() const {
+    return reinterpret_cast<const std::uint64_t *>(base_ + header().deaths_off);
+  }
+  std::uint64_t *deaths_w() { return reinterpret_cast<std::uint64_t *>(base_ + header().deaths_off); }
+  const RowEntry *rows() const { return reinterpret_cast<const RowEntry *>(base_ + header().rows_off); }
+  void check_rows(std::uint64_t from, const Snapshot &s) const;
+
+  Object object_;
+  char *base_;
+  std::string what_;
+  bool trusted_;  // private memory: nobody else writes it
+  mutable std::atomic<std::uint64_t> checked_rows_{0};
+};
+
+}  // namespace nvdb::store

@@ -1,0 +1,137 @@
+#include "store/layout.hpp"
+
+#include <xxhash.h>
+
+#include <cstring>
+#include <thread>
+
+#include "core/error.hpp"
+#include "nvdb.h"
+
+namespace nvdb::store {
+
+namespace {
+
+std::uint64_t align_up(std::uint64_t v, std::uint64_t a) { return (v + a - 1) / a * a; }
+
+// The fields of a slot the checksum covers, epoch through extra_len.
+constexpr std::size_t kSlotSummed = offsetof(MetaSlot, checksum) - offsetof(MetaSlot, epoch);
+
+std::uint64_t load(const std::uint64_t &field) { return __atomic_load_n(&field, __ATOMIC_RELAXED); }
+void store(std::uint64_t &field, std::uint64_t v) { __atomic_store_n(&field, v, __ATOMIC_RELAXED); }
+
+// Copies one slot under its seqlock; false if it was being written or is
+// inconsistent.
+bool copy_slot(const MetaSlot &slot, const DataHeader &h, Snapshot &out) {
+  const std::uint64_t seq = __atomic_load_n(&slot.seq, __ATOMIC_ACQUIRE);
+  if (seq == 0 || (seq & 1)) return false;
+  std::uint64_t f[6] = {load(slot.epoch),    load(slot.rows),      load(slot.heap_used),
+                        load(slot.live),     load(slot.extra_off), load(slot.extra_len)};
+  const std::uint64_t sum = load(slot.checksum);
+  __atomic_thread_fence(__ATOMIC_ACQUIRE);
+  if (__atomic_load_n(&slot.seq, __ATOMIC_RELAXED) != seq) return false;
+  static_assert(sizeof f == kSlotSummed, "the checksum covers the six fields");
+  if (checksum(f, sizeof f) != sum) return false;
+  out = Snapshot{f[0], f[1], f[2], f[3], f[4], f[5]};
+  return out.rows <= h.capacity && out.heap_used <= h.heap_capacity && out.live <= out.rows &&
+         out.extra_off <= out.heap_used && out.extra_len <= out.heap_used - out.extra_off;
+}
+
+}  // namespace
+
+std::uint64_t checksum(const void *data, std::size_t size) { return XXH64(data, size, 0x6e766462); }
+
+Geometry geometry(std::uint32_t dim, std::uint64_t capacity, std::uint64_t heap_capacity) {
+  Geometry g;
+  g.deaths_off = kPage;
+  g.rows_off = align_up(g.deaths_off + capacity * sizeof(std::uint64_t), 64);
+  g.vectors_off = align_up(g.rows_off + capacity * sizeof(RowEntry), 64);
+  g.heap_off = align_up(g.vectors_off + capacity * dim * sizeof(float), 64);
+  g.total_size = align_up(g.heap_off + heap_capacity, kPage);
+  return g;
+}
+
+void init_header(DataHeader &h, std::uint32_t dim, std::uint32_t metric, std::uint64_t generation,
+                 std::uint64_t capacity, std::uint64_t heap_capacity) {
+  std::memset(&h, 0, sizeof h);
+  std::memcpy(h.magic, kDataMagic, sizeof h.magic);
+  h.format_version = kFormatVersion;
+  h.endian_mark = kEndianMark;
+  h.header_size = sizeof(DataHeader);
+  h.meta_size = sizeof(MetaSlot);
+  h.row_size = sizeof(RowEntry);
+  h.element_type = static_cast<std::uint32_t>(ElementType::float32);
+  h.dim = dim;
+  h.metric = metric;
+  h.generation = generation;
+  h.capacity = capacity;
+  h.heap_capacity = heap_capacity;
+  const Geometry g = geometry(dim, capacity, heap_capacity);
+  h.deaths_off = g.deaths_off;
+  h.rows_off = g.rows_off;
+  h.vectors_off = g.vectors_off;
+  h.heap_off = g.heap_off;
+  h.total_size = g.total_size;
+  h.header_checksum = checksum(&h, offsetof(DataHeader, header_checksum));
+}
+
+void check_header(const void *base, std::size_t size, const std::string &what) {
+  if (size < sizeof(DataHeader)) throw Error(NVDB_ECORRUPT, what + ": truncated (no header)");
+  DataHeader h;
+  std::memcpy(&h, base, sizeof h);
+  if (std::memcmp(h.magic, kDataMagic, sizeof h.magic) != 0)
+    throw Error(NVDB_ECORRUPT, what + ": not an nvdb store (bad magic number)");
+  if (h.format_version != kFormatVersion)
+    throw Error(NVDB_EVERSION, what + ": store format version " + std::to_string(h.format_version) +
+                                   ", this library reads version " + std::to_string(kFormatVersion));
+  if (h.endian_mark != kEndianMark || h.header_size != sizeof(DataHeader) ||
+      h.meta_size != sizeof(MetaSlot) || h.row_size != sizeof(RowEntry))
+    throw Error(NVDB_EVERSION, what + ": the store was written with another layout "
+                                      "(byte order or structure sizes)");
+  if (checksum(base, offsetof(DataHeader, header_checksum)) != h.header_checksum)
+    throw Error(NVDB_ECORRUPT, what + ": header checksum mismatch");
+  if (h.element_type != static_cast<std::uint32_t>(ElementType::float32))
+    throw Error(NVDB_EVERSION, what + ": unknown vector element type " + std::to_string(h.element_type));
+  if (h.dim == 0 || h.dim > NVDB_MAX_DIM || h.metric > 2 || h.capacity > (std::uint64_t(1) << 32) ||
+      h.heap_capacity > (std::uint64_t(1) << 48))
+    throw Error(NVDB_ECORRUPT, what + ": header values out of range");
+  const Geometry g = geometry(h.dim, h.capacity, h.heap_capacity);
+  if (g.deaths_off != h.deaths_off || g.rows_off != h.rows_off || g.vectors_off != h.vectors_off ||
+      g.heap_off != h.heap_off || g.total_size != h.total_size)
+    throw Error(NVDB_ECORRUPT, what + ": header geometry is inconsistent");
+  if (size < h.total_size)
+    throw Error(NVDB_ECORRUPT, what + ": truncated (" + std::to_string(size) + " of " +
+                                   std::to_string(h.total_size) + " bytes)");
+}
+
+Snapshot read_snapshot(const DataHeader &h, const std::string &what) {
+  // A slot is unreadable only while the writer fills it; the other one is
+  // then complete. Two torn reads in a row mean two commits raced this
+  // copy, so retrying a little is enough unless the store is corrupt.
+  for (int attempt = 0; attempt < 10000; ++attempt) {
+    Snapshot a, b;
+    const bool ok_a = copy_slot(h.meta[0], h, a), ok_b = copy_slot(h.meta[1], h, b);
+    if (ok_a && (!ok_b || a.epoch > b.epoch)) return a;
+    if (ok_b) return b;
+    if (attempt > 100) std::this_thread::yield();
+  }
+  throw Error(NVDB_ECORRUPT, what + ": no consistent commit record");
+}
+
+void publish(DataHeader &h, const Snapshot &s) {
+  MetaSlot &slot = h.meta[s.epoch & 1];
+  const std::uint64_t seq = load(slot.seq);
+  __atomic_store_n(&slot.seq, seq | 1, __ATOMIC_RELAXED);  // odd: being written
+  __atomic_thread_fence(__ATOMIC_RELEASE);
+  const std::uint64_t f[6] = {s.epoch, s.rows, s.heap_used, s.live, s.extra_off, s.extra_len};
+  store(slot.epoch, f[0]);
+  store(slot.rows, f[1]);
+  store(slot.heap_used, f[2]);
+  store(slot.live, f[3]);
+  store(slot.extra_off, f[4]);
+  store(slot.extra_len, f[5]);
+  store(slot.checksum, checksum(f, sizeof f));
+  __atomic_store_n(&slot.seq, (seq | 1) + 1, __ATOMIC_RELEASE);  // even: complete
+}
+
+}  // namespace nvdb::store

@@ -1,0 +1,116 @@
+// The layout of one generation of an nvdb store: the bytes that a writer
+// fills and readers map, in a shared-memory object, a file, or private
+// memory (docs/storage.md has the diagram and the protocol).
+//
+//   DataHeader (one page)  magic, format version, layout descriptor,
+//                          geometry, header checksum, two MetaSlots
+//   deaths   u64 x capacity           epoch at which each row died, or kAlive
+//   rows     RowEntry x capacity      where each row's id and metadata are
+//   vectors  float x capacity x dim   64-byte aligned, row-major
+//   heap     heap_capacity bytes      ids and metadata docs, appended
+//
+// A generation never grows: when it is full, or mostly dead, the writer
+// copies the live rows into a new generation (growth and compaction are
+// the same operation). Rows are only appended, so everything below a
+// commit's row count is immutable, except death stamps, which only ever go
+// from kAlive to the epoch of the commit that deleted the row.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace nvdb::store {
+
+constexpr std::uint32_t kFormatVersion = 1;
+constexpr char kDataMagic[8] = {'N', 'V', 'D', 'B', 'D', 'A', 'T', 'A'};
+constexpr std::uint64_t kAlive = UINT64_MAX;
+constexpr std::uint32_t kEndianMark = 0x01020304;
+constexpr std::size_t kPage = 4096;
+
+enum class ElementType : std::uint32_t { float32 = 1 };
+
+// One of two commit records. The writer fills the slot the current commit
+// does not use and publishes it by its sequence number (a seqlock), so a
+// reader copies a consistent slot without taking a lock.
+struct MetaSlot {
+  std::uint64_t seq;        // odd while the writer is filling the slot
+  std::uint64_t epoch;      // commit number, 1 for the first commit
+  std::uint64_t rows;       // rows appended so far (live or dead)
+  std::uint64_t heap_used;  // heap bytes used so far
+  std::uint64_t live;       // rows alive at this epoch
+  std::uint64_t extra_off;  // additional_data doc in the heap
+  std::uint64_t extra_len;  // 0: never set
+  std::uint64_t checksum;   // of epoch .. extra_len
+};
+
+// The committed state a reader works from, copied out of a MetaSlot.
+struct Snapshot {
+  std::uint64_t epoch = 0, rows = 0, heap_used = 0, live = 0, extra_off = 0, extra_len = 0;
+};
+
+struct RowEntry {
+  std::uint64_t heap_off;  // id bytes, then the metadata doc
+  std::uint32_t id_len;
+  std::uint32_t meta_len;
+  std::uint32_t id_pos;    // nano-vectordb: where "__id__" goes among the keys
+  std::uint32_t flags;     // kIdIsNumber
+};
+constexpr std::uint32_t kIdIsNumber = 1;
+
+struct DataHeader {
+  char magic[8];
+  std::uint32_t format_version;
+  std::uint32_t endian_mark;
+  // Layout descriptor: a reader built with other structure sizes refuses
+  // the store instead of misreading it.
+  std::uint16_t header_size, meta_size, row_size, reserved;
+  std::uint32_t element_type;
+  std::uint32_t dim;
+  std::uint32_t metric;  // kernels::Metric
+  std::uint32_t flags;
+  std::uint64_t generation;
+  std::uint64_t capacity;       // rows
+  std::uint64_t heap_capacity;  // bytes
+  std::uint64_t deaths_off, rows_off, vectors_off, heap_off, total_size;
+  std::uint64_t header_checksum;  // of every byte before this field
+  std::uint64_t pad[2];
+  MetaSlot meta[2];
+};
+static_assert(sizeof(DataHeader) <= kPage, "the header fits in one page");
+static_assert(offsetof(DataHeader, meta) % 64 == 0, "meta slots are cache-line aligned");
+
+// Where each area of a generation goes, derived from dim and capacities
+// alone, so that a header whose offsets disagree is caught as corrupt.
+struct Geometry {
+  std::uint64_t deaths_off, rows_off, vectors_off, heap_off, total_size;
+};
+Geometry geometry(std::uint32_t dim, std::uint64_t capacity, std::uint64_t heap_capacity);
+
+std::uint64_t checksum(const void *data, std::size_t size);
+
+// Fills a new header (meta slots zeroed, epoch 0).
+void init_header(DataHeader &h, std::uint32_t dim, std::uint32_t metric, std::uint64_t generation,
+                 std::uint64_t capacity, std::uint64_t heap_capacity);
+
+// Checks a mapped generation before anything else reads it: NVDB_ECORRUPT
+// (not a store, truncated, bad checksum or geometry) or NVDB_EVERSION
+// (another format version or layout). `what` names it in messages.
+void check_header(const void *base, std::size_t size, const std::string &what);
+
+// The newest consistent commit of a checked header. Retries while the
+// writer is mid-publish; NVDB_ECORRUPT if no slot is ever consistent.
+Snapshot read_snapshot(const DataHeader &h, const std::string &what);
+
+// Publishes s as the next commit (the writer only).
+void publish(DataHeader &h, const Snapshot &s);
+
+// Death stamps are read by readers while the writer sets them.
+inline std::uint64_t load_death(const std::uint64_t *deaths, std::uint64_t row) {
+  return __atomic_load_n(deaths + row, __ATOMIC_RELAXED);
+}
+inline void store_death(std::uint64_t *deaths, std::uint64_t row, std::uint64_t epoch) {
+  __atomic_store_n(deaths + row, epoch, __ATOMIC_RELAXED);
+}
+
+}  // namespace nvdb::store

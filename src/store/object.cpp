@@ -1,0 +1,170 @@
+#include "store/object.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/interprocess/anonymous_shared_memory.hpp>
+#include <boost/interprocess/exceptions.hpp>
+#include <boost/interprocess/permissions.hpp>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+
+#include "core/error.hpp"
+#include "nvdb.h"
+
+namespace nvdb::store {
+
+namespace bip = boost::interprocess;
+
+namespace {
+
+// Boost.Interprocess reports failures as exceptions with its own codes.
+[[noreturn]] void rethrow(const bip::interprocess_exception &e, const std::string &what) {
+  switch (e.get_error_code()) {
+    case bip::not_found_error:
+      throw Error(NVDB_ENOTFOUND, what + ": not found");
+    case bip::already_exists_error:
+      throw Error(NVDB_EEXIST, what + ": already exists");
+    case bip::security_error:
+      throw Error(NVDB_EIO, what + ": permission denied");
+    case bip::out_of_space_error:
+      throw Error(NVDB_ENOMEM, what + ": no space left");
+    default:
+      throw Error(NVDB_EIO, what + ": " + e.what());
+  }
+}
+
+bool valid_shm_name(const std::string &name) {
+  if (name.empty() || name.size() > 200) return false;
+  for (char c : name)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'))
+      return false;
+  return true;
+}
+
+}  // namespace
+
+Place Place::parse(const std::string &locator) {
+  Place p;
+  if (locator.rfind("shm:", 0) == 0) {
+    const std::string name = locator.substr(4);
+    if (!valid_shm_name(name))
+      throw Error(NVDB_EINVAL, "\"" + locator + "\": a shm: name is 1 to 200 letters, digits, '-', '_' or '.'");
+    p.medium = Medium::shm;
+    p.base = "nvdb-" + name;
+  } else {
+    if (locator.empty()) throw Error(NVDB_EINVAL, "an empty locator");
+    p.medium = Medium::file;
+    p.base = locator;
+  }
+  return p;
+}
+
+std::string Place::generation_object(std::uint64_t generation) const {
+  return base + "." + std::to_string(generation);
+}
+
+std::string Place::describe() const {
+  return medium == Medium::shm ? "shm:" + base.substr(5) : base;
+}
+
+Object Object::create(const Place &place, const std::string &name, std::size_t size, unsigned mode) {
+  Object o;
+  o.medium_ = place.medium;
+  try {
+    bip::permissions perms(mode);
+    if (place.medium == Medium::shm) {
+      o.shm_ = bip::shared_memory_object(bip::create_only, name.c_str(), bip::read_write, perms);
+      o.shm_.truncate(static_cast<bip::offset_t>(size));
+      o.fd_ = o.shm_.get_mapping_handle().handle;
+      o.region_ = bip::mapped_region(o.shm_, bip::read_write);
+    } else {
+      // O_EXCL: two creators race for the name and exactly one wins.
+      const int fd = ::open(name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+      if (fd < 0) {
+        if (errno == EEXIST) throw Error(NVDB_EEXIST, name + ": already exists");
+        if (errno == ENOENT) throw Error(NVDB_ENOTFOUND, name + ": no such directory");
+        throw Error(NVDB_EIO, name + ": " + std::strerror(errno));
+      }
+      // The umask must not narrow what the caller asked for.
+      const int rc = ::fchmod(fd, mode) == 0 && ::ftruncate(fd, static_cast<off_t>(size)) == 0 ? 0 : errno;
+      ::close(fd);
+      if (rc != 0) {
+        ::unlink(name.c_str());
+        throw Error(rc == ENOSPC ? NVDB_ENOMEM : NVDB_EIO, name + ": " + std::strerror(rc));
+      }
+      o.file_ = bip::file_mapping(name.c_str(), bip::read_write);
+      o.fd_ = o.file_.get_mapping_handle().handle;
+      o.region_ = bip::mapped_region(o.file_, bip::read_write);
+    }
+    if (place.medium == Medium::shm) ::fchmod(o.fd_, mode);
+  } catch (const bip::interprocess_exception &e) {
+    rethrow(e, name);
+  }
+  return o;
+}
+
+Object Object::open(const Place &place, const std::string &name, bool writable) {
+  Object o;
+  o.medium_ = place.medium;
+  const bip::mode_t mode = writable ? bip::read_write : bip::read_only;
+  try {
+    if (place.medium == Medium::shm) {
+      o.shm_ = bip::shared_memory_object(bip::open_only, name.c_str(), mode);
+      o.fd_ = o.shm_.get_mapping_handle().handle;
+      bip::offset_t size = 0;
+      if (!o.shm_.get_size(size) || size == 0) throw Error(NVDB_ECORRUPT, name + ": empty");
+      o.region_ = bip::mapped_region(o.shm_, mode);
+    } else {
+      struct stat st;
+      if (::stat(name.c_str(), &st) != 0) {
+        if (errno == ENOENT) throw Error(NVDB_ENOTFOUND, name + ": no such file");
+        throw Error(NVDB_EIO, name + ": " + std::strerror(errno));
+      }
+      if (!S_ISREG(st.st_mode)) throw Error(NVDB_EINVAL, name + ": not a regular file");
+      if (st.st_size == 0) throw Error(NVDB_ECORRUPT, name + ": empty file");
+      o.file_ = bip::file_mapping(name.c_str(), mode);
+      o.fd_ = o.file_.get_mapping_handle().handle;
+      o.region_ = bip::mapped_region(o.file_, mode);
+    }
+  } catch (const bip::interprocess_exception &e) {
+    rethrow(e, name);
+  }
+  return o;
+}
+
+Object Object::anonymous(std::size_t size) {
+  Object o;
+  try {
+    o.region_ = bip::anonymous_shared_memory(size);
+  } catch (const bip::interprocess_exception &e) {
+    rethrow(e, "memory");
+  }
+  return o;
+}
+
+void Object::remove(const Place &place, const std::string &name) {
+  if (place.medium == Medium::shm)
+    bip::shared_memory_object::remove(name.c_str());
+  else if (place.medium == Medium::file)
+    ::unlink(name.c_str());
+}
+
+bool Object::exists(const Place &place, const std::string &name) {
+  struct stat st;
+  if (place.medium == Medium::shm) return ::stat(("/dev/shm/" + name).c_str(), &st) == 0;
+  if (place.medium == Medium::file) return ::stat(name.c_str(), &st) == 0;
+  return false;
+}
+
+void Object::sync(std::size_t offset, std::size_t len) {
+  if (medium_ != Medium::file || len == 0) return;
+  // msync wants a page-aligned start.
+  const std::size_t start = offset / 4096 * 4096;
+  if (!region_.flush(start, offset + len - start, false))
+    throw Error(NVDB_EIO, "msync failed: " + std::string(std::strerror(errno)));
+}
+
+}  // namespace nvdb::store

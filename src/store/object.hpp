@@ -1,0 +1,65 @@
+// Named memory objects a store lives in, mapped with Boost.Interprocess: a
+// POSIX shared-memory object (shm:NAME), a file, or private anonymous
+// memory (":memory:" and nano-vectordb files). Objects are created at
+// their final size and never resized while mapped.
+#pragma once
+
+#include <boost/interprocess/file_mapping.hpp>
+#include <boost/interprocess/mapped_region.hpp>
+#include <boost/interprocess/shared_memory_object.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace nvdb::store {
+
+enum class Medium { memory, shm, file };
+
+// Where a store's objects are: its root object and one object per
+// generation of data. For shm:NAME the objects are "nvdb-NAME" and
+// "nvdb-NAME.G" (in /dev/shm); for a file PATH they are PATH and PATH.G.
+struct Place {
+  Medium medium = Medium::memory;
+  std::string base;  // the root object's name (shm) or path (file)
+
+  static Place parse(const std::string &locator);  // shm:NAME or a path
+  std::string generation_object(std::uint64_t generation) const;
+  std::string describe() const;  // for messages
+};
+
+class Object {
+ public:
+  // A new object of `size` zero bytes, mapped read-write. NVDB_EEXIST if it
+  // exists. `mode` is the permission bits (0600 by default).
+  static Object create(const Place &place, const std::string &name, std::size_t size,
+                       unsigned mode);
+  // An existing object, mapped whole. NVDB_ENOTFOUND if it is missing.
+  static Object open(const Place &place, const std::string &name, bool writable);
+  static Object anonymous(std::size_t size);
+  // Removes the name; mappings stay valid until unmapped. A missing name is
+  // not an error.
+  static void remove(const Place &place, const std::string &name);
+  static bool exists(const Place &place, const std::string &name);
+
+  Object() = default;
+  Object(Object &&) = default;
+  Object &operator=(Object &&) = default;
+
+  char *data() const { return static_cast<char *>(region_.get_address()); }
+  std::size_t size() const { return region_.get_size(); }
+  // The descriptor of a shm or file object (for record locks), -1 otherwise.
+  int fd() const { return fd_; }
+  // Writes [offset, offset + len) to stable storage (files only; a no-op
+  // for memory and shm, which do not outlive the machine).
+  void sync(std::size_t offset, std::size_t len);
+
+ private:
+  Medium medium_ = Medium::memory;
+  boost::interprocess::shared_memory_object shm_;
+  boost::interprocess::file_mapping file_;
+  boost::interprocess::mapped_region region_;
+  int fd_ = -1;
+};
+
+}  // namespace nvdb::store

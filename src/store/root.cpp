@@ -1,0 +1,205 @@
+#include "store/root.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "core/error.hpp"
+#include "nvdb.h"
+#include "store/layout.hpp"
+
+namespace nvdb::store {
+
+namespace {
+
+constexpr char kRootMagic[8] = {'N', 'V', 'D', 'B', 'R', 'O', 'O', 'T'};
+constexpr std::size_t kRootSize = 65536;
+constexpr std::uint32_t kReady = 1;
+
+template <class T>
+T load(const T &v) {
+  return __atomic_load_n(&v, __ATOMIC_ACQUIRE);
+}
+template <class T>
+void store(T &v, T x) {
+  __atomic_store_n(&v, x, __ATOMIC_RELEASE);
+}
+
+void pause_briefly() { std::this_thread::sleep_for(std::chrono::milliseconds(1)); }
+
+}  // namespace
+
+struct Root::Header {
+  char magic[8];
+  std::uint32_t format_version;
+  std::uint32_t endian_mark;
+  std::uint32_t slot_count;
+  std::uint32_t state;  // kReady once the first generation exists
+  std::uint64_t generation;
+  std::int32_t writer_pid;
+  std::uint32_t pad;
+  std::uint64_t reserved[3];
+};
+
+struct Root::Slot {
+  std::int32_t pid;  // 0: free
+  std::uint32_t pad;
+  std::uint64_t start;  // process_start_time(pid) when claimed
+  std::uint64_t generation;
+  std::uint64_t reserved;
+};
+
+Root::Header *Root::header() const {
+  static_assert(sizeof(Header) == 64 && sizeof(Slot) == 32, "the root layout is part of the format");
+  return reinterpret_cast<Header *>(object_.data());
+}
+Root::Slot *Root::slots() const { return reinterpret_cast<Slot *>(object_.data() + sizeof(Header)); }
+
+std::uint64_t process_start_time(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // The command name may hold spaces and parentheses: fields count from
+  // the last ')'. starttime is field 22, the 20th after it.
+  const std::size_t paren = text.rfind(')');
+  if (paren == std::string::npos) return 0;
+  std::istringstream fields(text.substr(paren + 1));
+  std::string field;
+  for (int i = 0; i < 20 && fields >> field; ++i) {
+  }
+  return fields ? std::strtoull(field.c_str(), nullptr, 10) : 0;
+}
+
+Root Root::open(const Place &place, bool create, unsigned mode) {
+  Root root;
+  root.place_ = place;
+  const std::string what = place.describe();
+  for (int attempt = 0;; ++attempt) {
+    try {
+      root.object_ = Object::open(place, place.base, true);
+    } catch (const Error &e) {
+      if (e.status() != NVDB_ENOTFOUND) throw;
+      if (!create) throw Error(NVDB_ENOTFOUND, what + ": no such store");
+      try {
+        root.object_ = Object::create(place, place.base, kRootSize, mode);
+      } catch (const Error &race) {
+        if (race.status() == NVDB_EEXIST) continue;  // another creator won: open its root
+        throw;
+      }
+      Header *h = root.header();
+      h->format_version = kFormatVersion;
+      h->endian_mark = kEndianMark;
+      h->slot_count = static_cast<std::uint32_t>((kRootSize - sizeof(Header)) / sizeof(Slot));
+      __atomic_thread_fence(__ATOMIC_RELEASE);
+      std::memcpy(h->magic, kRootMagic, sizeof kRootMagic);
+      return root;
+    }
+    if (root.object_.size() < kRootSize)
+      throw Error(NVDB_ECORRUPT, what + ": the root object is truncated");
+    Header *h = root.header();
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    if (std::memcmp(h->magic, kRootMagic, sizeof kRootMagic) != 0) {
+      // Its creator has not written the magic number yet, or this is no
+      // store at all.
+      bool blank = true;
+      for (char c : h->magic) blank = blank && c == 0;
+      if (!blank) throw Error(NVDB_ECORRUPT, what + ": not an nvdb store (bad magic number)");
+      if (attempt > 2000) throw Error(NVDB_ECORRUPT, what + ": the root object was never initialised");
+      pause_briefly();
+      continue;
+    }
+    if (h->format_version != kFormatVersion)
+      throw Error(NVDB_EVERSION, what + ": store format version " + std::to_string(h->format_version) +
+                                     ", this library reads version " + std::to_string(kFormatVersion));
+    if (h->endian_mark != kEndianMark ||
+        h->slot_count != (kRootSize - sizeof(Header)) / sizeof(Slot))
+      throw Error(NVDB_EVERSION, what + ": the store was written with another layout");
+    return root;
+  }
+}
+
+void Root::lock_writer() {
+  struct flock lk;
+  std::memset(&lk, 0, sizeof lk);
+  lk.l_type = F_WRLCK;
+  lk.l_whence = SEEK_SET;
+  lk.l_start = 0;
+  lk.l_len = 1;
+  if (::fcntl(object_.fd(), F_OFD_SETLK, &lk) != 0) {
+    if (errno == EAGAIN || errno == EACCES)
+      throw Error(NVDB_EBUSY, place_.describe() + ": already open for writing (by process " +
+                                  std::to_string(load(header()->writer_pid)) + ")");
+    throw Error(NVDB_EIO, place_.describe() + ": cannot lock: " + std::strerror(errno));
+  }
+  store(header()->writer_pid, static_cast<std::int32_t>(::getpid()));
+}
+
+bool Root::ready() const { return load(header()->state) == kReady; }
+
+void Root::mark_ready() {
+  store(header()->state, kReady);
+  object_.sync(0, sizeof(Header));
+}
+
+std::uint64_t Root::generation() const { return load(header()->generation); }
+
+void Root::publish_generation(std::uint64_t generation) {
+  store(header()->generation, generation);
+  object_.sync(0, sizeof(Header));
+}
+
+void Root::attach_reader(std::uint64_t generation) {
+  const auto me = static_cast<std::int32_t>(::getpid());
+  const std::uint64_t start = process_start_time(me);
+  for (int pass = 0; pass < 2; ++pass) {
+    Slot *s = slots();
+    for (std::uint32_t i = 0; i < header()->slot_count; ++i) {
+      std::int32_t expected = 0;
+      if (!__atomic_compare_exchange_n(&s[i].pid, &expected, me, false, __ATOMIC_ACQ_REL,
+                                       __ATOMIC_RELAXED))
+        continue;
+      store(s[i].start, start);
+      store(s[i].generation, generation);
+      slot_ = static_cast<int>(i);
+      return;
+    }
+    readers();  // frees the slots of dead readers
+  }
+  throw Error(NVDB_EBUSY, place_.describe() + ": every reader slot is taken by a live process");
+}
+
+void Root::set_reader_generation(std::uint64_t generation) {
+  if (slot_ >= 0) store(slots()[slot_].generation, generation);
+}
+
+void Root::detach_reader() {
+  if (slot_ < 0) return;
+  store(slots()[slot_].pid, std::int32_t{0});
+  slot_ = -1;
+}
+
+std::vector<ReaderInfo> Root::readers() {
+  std::vector<ReaderInfo> live;
+  Slot *s = slots();
+  for (std::uint32_t i = 0; i < header()->slot_count; ++i) {
+    std::int32_t pid = load(s[i].pid);
+    if (pid == 0) continue;
+    const std::uint64_t start = load(s[i].start);
+    // A slot claimed a moment ago may not have its start time yet.
+    if (start == 0 || process_start_time(pid) == start) {
+      live.push_back({pid, load(s[i].generation)});
+      continue;
+    }
+    // Dead (or its pid reused by another process): free the slot, unless
+    // someone re-claimed it meanwhile.
+    __atomic_compare_exchange_n(&s[i].pid, &pid, 0, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+  }
+  return live;
+}
+
+}  // namespace nvdb::store

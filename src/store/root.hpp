@@ -1,0 +1,69 @@
+// The root object of a shared or persistent store: which generation of
+// data is current, who the writer is, and which readers are attached.
+// Every process maps it read-write (readers write only their own slot);
+// the data itself is mapped read-only by readers.
+//
+// The writer holds an open-file-description lock (F_OFD_SETLK) on the root:
+// the kernel drops it when the writer's descriptor closes, including when
+// the process is killed, so a crashed writer never blocks the next one.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "store/object.hpp"
+
+namespace nvdb::store {
+
+struct ReaderInfo {
+  pid_t pid;
+  std::uint64_t generation;
+};
+
+class Root {
+ public:
+  // Opens the root of an existing store, or creates one (create = true)
+  // when it is missing. A root still being created by another process is
+  // waited for (briefly). NVDB_ENOTFOUND, NVDB_ECORRUPT, NVDB_EVERSION.
+  static Root open(const Place &place, bool create, unsigned mode);
+
+  // Takes the writer lock; NVDB_EBUSY naming the holder if another open
+  // handle has it, in this process or another.
+  void lock_writer();
+  // True once a writer has finished creating the store.
+  bool ready() const;
+  void mark_ready();
+
+  std::uint64_t generation() const;
+  // Makes `generation` current (the writer only); durable for files.
+  void publish_generation(std::uint64_t generation);
+
+  // Claims a reader slot for this process (NVDB_EBUSY if all are held by
+  // live processes) and releases it.
+  void attach_reader(std::uint64_t generation);
+  void set_reader_generation(std::uint64_t generation);
+  void detach_reader();
+  // Live readers; slots of dead processes are cleared on the way.
+  std::vector<ReaderInfo> readers();
+
+  const Place &place() const { return place_; }
+
+ private:
+  struct Header;
+  struct Slot;
+  Header *header() const;
+  Slot *slots() const;
+
+  Place place_;
+  Object object_;
+  int slot_ = -1;
+};
+
+// The start time of a process (clock ticks since boot), 0 if it does not
+// exist: with the pid, it tells a live reader from a reused pid.
+std::uint64_t process_start_time(pid_t pid);
+
+}  // namespace nvdb::store

@@ -1,0 +1,279 @@
+// Shared and persistent stores (shm:NAME and store files) through the C
+// API, within one process: writer and reader handles, persistence, growth,
+// compaction, refusals. Multi-process behaviour is in tests/process.
+#define BOOST_TEST_MODULE nvdb_store
+#include <boost/test/unit_test.hpp>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "nvdb.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    char tmpl[] = "/tmp/nvdb-store-XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~TempDir() { fs::remove_all(path); }
+  std::string file(const std::string &name) const { return (path / name).string(); }
+};
+
+// A shm: locator unique to this process and test, removed at the end.
+struct ShmName {
+  std::string name;
+  explicit ShmName(const std::string &tag)
+      : name("nvdbtest-" + std::to_string(::getpid()) + "-" + tag) {}
+  ~ShmName() {
+    for (const auto &e : fs::directory_iterator("/dev/shm"))
+      if (e.path().filename().string().rfind("nvdb-" + name, 0) == 0) fs::remove(e.path());
+  }
+  std::string locator() const { return "shm:" + name; }
+};
+
+nvdb_db *open_db(const std::string &locator, nvdb_open_mode mode, uint32_t dim = 4,
+                 int *status = nullptr, unsigned permissions = 0) {
+  nvdb_options opts = NVDB_OPTIONS_INIT;
+  opts.dim = dim;
+  opts.mode = mode;
+  opts.permissions = permissions;
+  nvdb_db *db = nullptr;
+  const int rc = nvdb_open(&db, locator.c_str(), &opts);
+  if (status) *status = rc;
+  else BOOST_REQUIRE_MESSAGE(rc == NVDB_OK, locator << ": " << nvdb_errmsg());
+  return db;
+}
+
+void put(nvdb_db *db, const std::string &id, std::vector<float> v, const char *meta = nullptr) {
+  const char *ids[] = {id.c_str()};
+  const char *metas[] = {meta};
+  BOOST_REQUIRE_MESSAGE(nvdb_upsert(db, 1, ids, v.data(), v.size(), metas, nullptr) == NVDB_OK,
+                        nvdb_errmsg());
+}
+
+size_t count(nvdb_db *db) {
+  size_t n = 0;
+  BOOST_REQUIRE_EQUAL(nvdb_count(db, &n), NVDB_OK);
+  return n;
+}
+
+std::vector<std::string> top_ids(nvdb_db *db, std::vector<float> q, unsigned k) {
+  nvdb_query_options o = NVDB_QUERY_OPTIONS_INIT;
+  o.top_k = k;
+  nvdb_hits *hits = nullptr;
+  BOOST_REQUIRE_MESSAGE(nvdb_query(db, q.data(), q.size(), &o, &hits) == NVDB_OK, nvdb_errmsg());
+  std::vector<std::string> ids;
+  for (size_t i = 0; i < nvdb_hits_count(hits); ++i) ids.push_back(nvdb_hits_id(hits, i));
+  nvdb_hits_free(hits);
+  return ids;
+}
+
+std::vector<std::string> both_kinds(const TempDir &dir, const ShmName &shm) {
+  return {shm.locator(), dir.file("docs.nvdb")};
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(writer_and_reader_share_every_commit) {
+  TempDir dir;
+  ShmName shm("share");
+  for (const std::string &loc : both_kinds(dir, shm)) {
+    BOOST_TEST_CONTEXT(loc) {
+      nvdb_db *w = open_db(loc, NVDB_OPEN_CREATE);
+      nvdb_db *r = open_db(loc, NVDB_OPEN_READ, 0);
+      BOOST_TEST(nvdb_dim(r) == 4u);
+      BOOST_TEST(count(r) == 0u);
+      put(w, "a", {1, 0, 0, 0}, "{\"k\":1}");
+      put(w, "b", {0, 1, 0, 0});
+      BOOST_TEST(count(r) == 2u);  // visible on the reader's next call
+      BOOST_TEST(top_ids(r, {1, 0.1f, 0, 0}, 1) == std::vector<std::string>{"a"});
+      put(w, "a", {0, 0, 1, 0}, "{\"k\":2}");  // replaced: the old row dies
+      BOOST_TEST(count(r) == 2u);
+      BOOST_TEST(top_ids(r, {1, 0.1f, 0, 0}, 1) == std::vector<std::string>{"b"});
+      const char *ids[] = {"a", "zz"};
+      nvdb_records *recs = nullptr;
+      BOOST_REQUIRE_EQUAL(nvdb_get(r, 2, ids, &recs), NVDB_OK);
+      BOOST_REQUIRE_EQUAL(nvdb_records_count(recs), 1u);
+      BOOST_TEST(std::string(nvdb_records_metadata(recs, 0)) == "{\"k\":2}");
+      nvdb_records_free(recs);
+      size_t deleted = 0;
+      BOOST_REQUIRE_EQUAL(nvdb_delete(w, 2, ids, &deleted), NVDB_OK);
+      BOOST_TEST(deleted == 1u);
+      BOOST_TEST(count(r) == 1u);
+      BOOST_REQUIRE_EQUAL(nvdb_set_additional_data(w, "{\"model\":\"m\"}"), NVDB_OK);
+      char *extra = nullptr;
+      BOOST_REQUIRE_EQUAL(nvdb_get_additional_data(r, &extra), NVDB_OK);
+      BOOST_TEST(std::string(extra) == "{\"model\":\"m\"}");
+      nvdb_free(extra);
+      BOOST_TEST(nvdb_close(r) == NVDB_OK);
+      BOOST_TEST(nvdb_close(w) == NVDB_OK);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(one_writer_at_a_time_and_readers_cannot_write) {
+  TempDir dir;
+  ShmName shm("writer");
+  for (const std::string &loc : both_kinds(dir, shm)) {
+    BOOST_TEST_CONTEXT(loc) {
+      nvdb_db *w = open_db(loc, NVDB_OPEN_CREATE);
+      int status = 0;
+      BOOST_TEST(open_db(loc, NVDB_OPEN_WRITE, 0, &status) == nullptr);
+      BOOST_TEST(status == NVDB_EBUSY);
+      BOOST_TEST(std::string(nvdb_errmsg()).find(std::to_string(::getpid())) != std::string::npos);
+      nvdb_db *r = open_db(loc, NVDB_OPEN_READ, 0);
+      float v[] = {1, 2, 3, 4};
+      const char *id = "x";
+      BOOST_TEST(nvdb_upsert(r, 1, &id, v, 4, nullptr, nullptr) == NVDB_EREADONLY);
+      BOOST_TEST(nvdb_delete(r, 1, &id, nullptr) == NVDB_EREADONLY);
+      BOOST_TEST(nvdb_set_additional_data(r, "{}") == NVDB_EREADONLY);
+      nvdb_close(r);
+      nvdb_close(w);
+      // The lock went with the writer's handle.
+      nvdb_db *again = open_db(loc, NVDB_OPEN_WRITE, 0);
+      nvdb_close(again);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_store_file_keeps_its_commits) {
+  TempDir dir;
+  const std::string loc = dir.file("keep.nvdb");
+  nvdb_db *w = open_db(loc, NVDB_OPEN_CREATE, 3);
+  for (int i = 0; i < 3000; ++i)  // several generations of growth
+    put(w, "id-" + std::to_string(i), {float(i + 1), 1, float(i % 7)});
+  BOOST_TEST(nvdb_close(w) == NVDB_OK);
+  nvdb_db *r = open_db(loc, NVDB_OPEN_READ, 0);
+  BOOST_TEST(count(r) == 3000u);
+  BOOST_TEST(nvdb_dim(r) == 3u);
+  const char *id = "id-2999";
+  nvdb_records *recs = nullptr;
+  BOOST_REQUIRE_EQUAL(nvdb_get(r, 1, &id, &recs), NVDB_OK);
+  BOOST_TEST(nvdb_records_count(recs) == 1u);
+  nvdb_records_free(recs);
+  nvdb_close(r);
+  int status = 0;
+  BOOST_TEST(open_db(dir.file("missing.nvdb"), NVDB_OPEN_WRITE, 0, &status) == nullptr);
+  BOOST_TEST(status == NVDB_ENOTFOUND);
+  BOOST_TEST(open_db(dir.file("missing.nvdb"), NVDB_OPEN_READ, 0, &status) == nullptr);
+  BOOST_TEST(status == NVDB_ENOTFOUND);
+  BOOST_TEST(open_db(loc, NVDB_OPEN_WRITE, 5, &status) == nullptr);
+  BOOST_TEST(status == NVDB_EMISMATCH);
+}
+
+// 20 rounds of replacing every record keep the store within 3x its live data.
+BOOST_AUTO_TEST_CASE(replaced_records_are_reclaimed) {
+  TempDir dir;
+  const std::string loc = dir.file("churn.nvdb");
+  nvdb_options opts = NVDB_OPTIONS_INIT;
+  opts.dim = 64;
+  opts.flags = NVDB_FLAG_NO_SYNC;
+  nvdb_db *w = nullptr;
+  BOOST_REQUIRE_EQUAL(nvdb_open(&w, loc.c_str(), &opts), NVDB_OK);
+  nvdb_db *r = open_db(loc, NVDB_OPEN_READ, 0);
+  const int n = 10000, batch = 1000;
+  std::vector<std::string> names(n);
+  for (int i = 0; i < n; ++i) names[i] = "record-" + std::to_string(i);
+  std::vector<float> vecs(batch * 64);
+  uintmax_t largest = 0;
+  for (int round = 0; round < 20; ++round) {
+    for (int start = 0; start < n; start += batch) {
+      std::vector<const char *> ids;
+      for (int i = 0; i < batch; ++i) {
+        ids.push_back(names[start + i].c_str());
+        for (int d = 0; d < 64; ++d) vecs[i * 64 + d] = float((start + i + d + round) % 17 + 1);
+      }
+      BOOST_REQUIRE_EQUAL(nvdb_upsert(w, batch, ids.data(), vecs.data(), vecs.size(), nullptr, nullptr),
+                          NVDB_OK);
+      uintmax_t total = 0;
+      for (const auto &e : fs::directory_iterator(dir.path)) total += fs::file_size(e.path());
+      largest = std::max(largest, total);
+    }
+    BOOST_TEST(count(r) == size_t(n));  // the reader follows every generation
+  }
+  const double live = n * (64 * 4 + 8 + 2);  // vectors, ids, "{}" metadata
+  BOOST_TEST(largest < 3 * live, "largest store " << largest << " bytes, live data " << live);
+  nvdb_close(r);
+  nvdb_close(w);
+}
+
+BOOST_AUTO_TEST_CASE(permissions_are_owner_only_unless_asked) {
+  TempDir dir;
+  ShmName shm("perm");
+  struct stat st;
+  nvdb_db *a = open_db(dir.file("private.nvdb"), NVDB_OPEN_CREATE);
+  BOOST_REQUIRE(::stat(dir.file("private.nvdb.1").c_str(), &st) == 0);
+  BOOST_TEST((st.st_mode & 0777) == 0600u);
+  BOOST_REQUIRE(::stat(dir.file("private.nvdb").c_str(), &st) == 0);
+  BOOST_TEST((st.st_mode & 0777) == 0600u);
+  nvdb_close(a);
+  nvdb_db *b = open_db(shm.locator(), NVDB_OPEN_CREATE, 4, nullptr, 0640);
+  BOOST_REQUIRE(::stat(("/dev/shm/nvdb-" + shm.name).c_str(), &st) == 0);
+  BOOST_TEST((st.st_mode & 0777) == 0640u);
+  BOOST_REQUIRE(::stat(("/dev/shm/nvdb-" + shm.name + ".1").c_str(), &st) == 0);
+  BOOST_TEST((st.st_mode & 0777) == 0640u);
+  nvdb_close(b);
+}
+
+BOOST_AUTO_TEST_CASE(corrupt_or_foreign_stores_are_refused) {
+  TempDir dir;
+  const std::string loc = dir.file("victim.nvdb");
+  nvdb_db *w = open_db(loc, NVDB_OPEN_CREATE);
+  put(w, "a", {1, 2, 3, 4});
+  nvdb_close(w);
+  const std::string data = dir.file("victim.nvdb.1");
+  auto patch = [&](std::streamoff at, const std::string &bytes) {
+    std::fstream f(data, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(at);
+    f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  };
+  const std::string original = [&] {
+    std::ifstream in(data, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  }();
+  struct Case {
+    std::streamoff at;
+    std::string bytes;
+    int status;
+  };
+  const uint32_t version = 99;
+  for (const Case &c : std::vector<Case>{
+           {0, "XXXX", NVDB_ECORRUPT},                                                  // magic
+           {8, std::string(reinterpret_cast<const char *>(&version), 4), NVDB_EVERSION},  // version
+           {40, "\x07", NVDB_ECORRUPT},                                                 // header checksum
+       }) {
+    BOOST_TEST_CONTEXT("byte " << c.at) {
+      patch(c.at, c.bytes);
+      int status = 0;
+      BOOST_TEST(open_db(loc, NVDB_OPEN_READ, 0, &status) == nullptr);
+      BOOST_TEST(status == c.status, nvdb_errmsg());
+      patch(0, original);
+    }
+  }
+  // One damaged commit record falls back to the previous commit (as after
+  // a torn write); both damaged is corruption.
+  patch(128 + 16, "\x05");
+  nvdb_db *older = open_db(loc, NVDB_OPEN_READ, 0);
+  nvdb_close(older);
+  patch(128 + 64 + 16, "\x05");
+  int both = 0;
+  BOOST_TEST(open_db(loc, NVDB_OPEN_READ, 0, &both) == nullptr);
+  BOOST_TEST(both == NVDB_ECORRUPT);
+  patch(0, original);
+
+  fs::resize_file(data, original.size() / 2);
+  int status = 0;
+  BOOST_TEST(open_db(loc, NVDB_OPEN_READ, 0, &status) == nullptr);
+  BOOST_TEST(status == NVDB_ECORRUPT);
+  BOOST_TEST(std::string(nvdb_errmsg()).find("truncated") != std::string::npos, nvdb_errmsg());
+}
