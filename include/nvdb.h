@@ -243,7 +243,13 @@ NVDB_API int nvdb_count(nvdb_db *db, size_t *out);
 /**
  * Describes the database as one JSON object:
  *   {"dim": 8, "metric": "cosine", "count": 50, "storage": "json",
- *    "locator": "a.json", "format_version": 1, "read_only": false}
+ *    "locator": "a.json", "format": "nano-vectordb", "format_version": 1,
+ *    "read_only": false, "kernel": "avx512", "threads": 2}
+ * storage is "memory", "json", "shm" or "file"; kernel is the instruction
+ * set the scan uses, threads the size of the library's thread pool. Stores
+ * (shm and file) add "generation", "epoch", "rows" (live and dead),
+ * "capacity" and "readers": [{"pid": 123, "generation": 4}, ...], the live
+ * reader processes.
  * *out is set to a string to release with nvdb_free (NULL on failure).
  */
 NVDB_API int nvdb_info(nvdb_db *db, char **out);

@@ -17,6 +17,7 @@
 #include "nanovdb/digest.hpp"
 #include "nanovdb/nanovdb.hpp"
 #include "store/object.hpp"
+#include "util/thread_pool.hpp"
 
 namespace nvdb {
 
@@ -732,6 +733,8 @@ std::string Database::info_json() const {
   out += "\",\"format_version\":" + std::to_string(store ? store::kFormatVersion : 1);
   out += ",\"read_only\":";
   out += read_only_ ? "true" : "false";
+  out += ",\"kernel\":\"" + std::string(kernels::active_isa()) +
+         "\",\"threads\":" + std::to_string(ThreadPool::instance().size());
   if (store) {
     out += ",\"generation\":" + std::to_string(v.gen->number()) +
            ",\"epoch\":" + std::to_string(v.snap.epoch) + ",\"rows\":" + std::to_string(v.snap.rows) +

@@ -77,7 +77,16 @@ NVDB_AVX2 inline float tail(const float *q, const float *x, std::size_t from, st
 template <bool L2>
 NVDB_AVX2 float one_avx2(const float *a, const float *b, std::size_t n) {
   __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+  __m256 acc2 = _mm256_setzero_ps(), acc3 = _mm256_setzero_ps();
   std::size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    acc0 = step256<L2>(acc0, _mm256_loadu_ps(a + i), b + i);
+    acc1 = step256<L2>(acc1, _mm256_loadu_ps(a + i + 8), b + i + 8);
+    acc2 = step256<L2>(acc2, _mm256_loadu_ps(a + i + 16), b + i + 16);
+    acc3 = step256<L2>(acc3, _mm256_loadu_ps(a + i + 24), b + i + 24);
+  }
+  acc0 = _mm256_add_ps(acc0, acc2);
+  acc1 = _mm256_add_ps(acc1, acc3);
   for (; i + 16 <= n; i += 16) {
     acc0 = step256<L2>(acc0, _mm256_loadu_ps(a + i), b + i);
     acc1 = step256<L2>(acc1, _mm256_loadu_ps(a + i + 8), b + i + 8);
@@ -89,27 +98,12 @@ NVDB_AVX2 float one_avx2(const float *a, const float *b, std::size_t n) {
 NVDB_AVX2 float dot_avx2(const float *a, const float *b, std::size_t n) { return one_avx2<false>(a, b, n); }
 NVDB_AVX2 float l2sq_avx2(const float *a, const float *b, std::size_t n) { return one_avx2<true>(a, b, n); }
 
+// One row at a time, for the reason given at rows_avx512.
 template <bool L2>
 NVDB_AVX2 void rows_avx2(const float *q, const float *rows, std::size_t nrows, std::size_t dim,
                          float *scores) {
-  std::size_t r = 0;
-  for (; r + 4 <= nrows; r += 4) {
-    const float *x0 = rows + r * dim, *x1 = x0 + dim, *x2 = x1 + dim, *x3 = x2 + dim;
-    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-    std::size_t i = 0;
-    for (; i + 8 <= dim; i += 8) {
-      __m256 qv = _mm256_loadu_ps(q + i);
-      a0 = step256<L2>(a0, qv, x0 + i);
-      a1 = step256<L2>(a1, qv, x1 + i);
-      a2 = step256<L2>(a2, qv, x2 + i);
-      a3 = step256<L2>(a3, qv, x3 + i);
-    }
-    float s[4] = {hsum256(a0) + tail<L2>(q, x0, i, dim), hsum256(a1) + tail<L2>(q, x1, i, dim),
-                  hsum256(a2) + tail<L2>(q, x2, i, dim), hsum256(a3) + tail<L2>(q, x3, i, dim)};
-    for (int k = 0; k < 4; ++k) scores[r + k] = L2 ? -s[k] : s[k];
-  }
-  for (; r < nrows; ++r) {
-    float s = one_avx2<L2>(q, rows + r * dim, dim);
+  for (std::size_t r = 0; r < nrows; ++r) {
+    const float s = one_avx2<L2>(q, rows + r * dim, dim);
     scores[r] = L2 ? -s : s;
   }
 }
@@ -140,8 +134,18 @@ NVDB_AVX512 inline __mmask16 tail_mask(std::size_t left) {
 
 template <bool L2>
 NVDB_AVX512 float one_avx512(const float *a, const float *b, std::size_t n) {
+  // Four independent accumulators hide the FMA latency.
   __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+  __m512 acc2 = _mm512_setzero_ps(), acc3 = _mm512_setzero_ps();
   std::size_t i = 0;
+  for (; i + 64 <= n; i += 64) {
+    acc0 = step512<L2>(acc0, _mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i));
+    acc1 = step512<L2>(acc1, _mm512_loadu_ps(a + i + 16), _mm512_loadu_ps(b + i + 16));
+    acc2 = step512<L2>(acc2, _mm512_loadu_ps(a + i + 32), _mm512_loadu_ps(b + i + 32));
+    acc3 = step512<L2>(acc3, _mm512_loadu_ps(a + i + 48), _mm512_loadu_ps(b + i + 48));
+  }
+  acc0 = _mm512_add_ps(acc0, acc2);
+  acc1 = _mm512_add_ps(acc1, acc3);
   for (; i + 32 <= n; i += 32) {
     acc0 = step512<L2>(acc0, _mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i));
     acc1 = step512<L2>(acc1, _mm512_loadu_ps(a + i + 16), _mm512_loadu_ps(b + i + 16));
@@ -157,35 +161,15 @@ NVDB_AVX512 float one_avx512(const float *a, const float *b, std::size_t n) {
 NVDB_AVX512 float dot_avx512(const float *a, const float *b, std::size_t n) { return one_avx512<false>(a, b, n); }
 NVDB_AVX512 float l2sq_avx512(const float *a, const float *b, std::size_t n) { return one_avx512<true>(a, b, n); }
 
+// One row at a time: the matrix is read as a single sequential stream,
+// which the hardware prefetcher follows; scoring four rows at once (four
+// interleaved streams, one shared query load) measured up to 1.5x slower
+// than a plain read of the same bytes.
 template <bool L2>
 NVDB_AVX512 void rows_avx512(const float *q, const float *rows, std::size_t nrows, std::size_t dim,
                              float *scores) {
-  const std::size_t full = dim / 16 * 16;
-  const __mmask16 m = tail_mask(dim - full);
-  std::size_t r = 0;
-  for (; r + 4 <= nrows; r += 4) {
-    const float *x0 = rows + r * dim, *x1 = x0 + dim, *x2 = x1 + dim, *x3 = x2 + dim;
-    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-    for (std::size_t i = 0; i < full; i += 16) {
-      __m512 qv = _mm512_loadu_ps(q + i);
-      a0 = step512<L2>(a0, qv, _mm512_loadu_ps(x0 + i));
-      a1 = step512<L2>(a1, qv, _mm512_loadu_ps(x1 + i));
-      a2 = step512<L2>(a2, qv, _mm512_loadu_ps(x2 + i));
-      a3 = step512<L2>(a3, qv, _mm512_loadu_ps(x3 + i));
-    }
-    if (m) {
-      __m512 qv = _mm512_maskz_loadu_ps(m, q + full);
-      a0 = step512<L2>(a0, qv, _mm512_maskz_loadu_ps(m, x0 + full));
-      a1 = step512<L2>(a1, qv, _mm512_maskz_loadu_ps(m, x1 + full));
-      a2 = step512<L2>(a2, qv, _mm512_maskz_loadu_ps(m, x2 + full));
-      a3 = step512<L2>(a3, qv, _mm512_maskz_loadu_ps(m, x3 + full));
-    }
-    float s[4] = {_mm512_reduce_add_ps(a0), _mm512_reduce_add_ps(a1), _mm512_reduce_add_ps(a2),
-                  _mm512_reduce_add_ps(a3)};
-    for (int k = 0; k < 4; ++k) scores[r + k] = L2 ? -s[k] : s[k];
-  }
-  for (; r < nrows; ++r) {
-    float s = one_avx512<L2>(q, rows + r * dim, dim);
+  for (std::size_t r = 0; r < nrows; ++r) {
+    const float s = one_avx512<L2>(q, rows + r * dim, dim);
     scores[r] = L2 ? -s : s;
   }
 }
