@@ -10,7 +10,8 @@ cmake --build --preset release -j "$(nproc)" >/dev/null
 
 nvdb=build/release/src/cli/nvdb
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+shm="nvdb-demo-$$"
+trap 'rm -rf "$work"; rm -f /dev/shm/nvdb-$shm /dev/shm/nvdb-$shm.*; kill $(jobs -p) 2>/dev/null || true' EXIT
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
 
 echo "nvdb $($nvdb --version)"
@@ -40,3 +41,25 @@ step build/release/examples/query_file "$work/docs.json" 3 0.55 1.83 -0.35 0.73 
 step "$nvdb" delete "$work/docs.json" new-doc
 step "$nvdb" export "$work/docs.json" "$work/back-to-nano.json"
 echo; echo "back-to-nano.json is a file the Python nano-vectordb loads: $(head -c 60 "$work/back-to-nano.json")..."
+
+# One writer, several readers: the same vectors in shared memory, queried in
+# place by three reader processes while a writer commits.
+step "$nvdb" import "$work/nano.json" "shm:$shm"
+for i in 1 2 3; do
+  mkfifo "$work/ask$i" "$work/answer$i"
+  "$nvdb" query "shm:$shm" --top-k 1 <"$work/ask$i" >"$work/answer$i" &
+  exec {fd}>"$work/ask$i"; eval "ask$i=$fd"
+  exec {fd}<"$work/answer$i"; eval "answer$i=$fd"
+done
+ask_all() {  # sends one query to each reader and prints the best id each finds
+  for i in 1 2 3; do
+    eval "echo '$1' >&\$ask$i; read -r line <&\$answer$i"
+    echo "  reader $i: $(echo "$line" | grep -o '"id": "[^"]*"')"
+  done
+}
+near='[0.9, -0.1, 0.2, 0.3, 0.1, 0.7, -0.5, 0.4]'
+echo; echo "three reader processes attached (plus this info command):"; "$nvdb" info "shm:$shm" | grep -o '"readers":.*'
+echo "each reader answers $near:"; ask_all "$near"
+echo; echo '$ echo {"id": "fresh", "vector": [0.9, -0.1, ...]} | nvdb upsert shm:...   # the writer commits'
+echo "{\"id\": \"fresh\", \"vector\": $near, \"metadata\": {\"by\": \"writer\"}}" | "$nvdb" upsert "shm:$shm"
+echo "the same readers, on their next query:"; ask_all "$near"

@@ -388,6 +388,37 @@ BOOST_AUTO_TEST_CASE(import_and_export_round_trip) {
   check_one_error_line(run({"export", path("a.json"), path("no/such/dir/x.json")}), "x.json");
 }
 
+// Every subcommand works on both kinds of store, and a nano-vectordb file
+// goes into a store and comes back out byte for byte.
+BOOST_AUTO_TEST_CASE(stores_in_shared_memory_and_files) {
+  const std::string shm = "shm:nvdbcli-" + std::to_string(getpid()) + "-" + dir.filename().string();
+  for (const std::string &store : {shm, path("docs.nvdb")}) {
+    BOOST_TEST_CONTEXT(store) {
+      Result r = run({"import", path("a.json"), store});
+      BOOST_REQUIRE_MESSAGE(r.status == 0, r.err);
+      json::value info = json::parse(run({"info", store}).out);
+      BOOST_TEST(info.at("storage") == (store == shm ? "shm" : "file"));
+      BOOST_TEST(info.at("count") == 50);
+      BOOST_TEST(info.at("readers").as_array().size() == 1u);  // the info command itself
+      json::value exp = expected();
+      const json::value &q = exp.at("queries").as_array()[0];
+      r = run({"query", store, "--top-k", std::to_string(q.at("top_k").to_number<int>())}, vector_text(q));
+      BOOST_REQUIRE_EQUAL(r.status, 0);
+      check_hits(json::parse(r.out), q);
+      r = run({"upsert", store}, "{\"id\": \"new\", \"vector\": [1, 2, 3, 4, 5, 6, 7, 8]}\n");
+      BOOST_TEST(r.out == "{\"update\": [], \"insert\": [\"new\"]}\n");
+      BOOST_TEST(run({"get", store, "new"}).out.rfind("{\"id\": \"new\"", 0) == 0u);
+      BOOST_TEST(run({"delete", store, "new"}).out == "{\"deleted\": 1}\n");
+      r = run({"export", store, path("out.json")});
+      BOOST_REQUIRE_MESSAGE(r.status == 0, r.err);
+      BOOST_TEST((slurp(dir / "out.json") == slurp(fs::path(NVDB_TEST_DATA) / "a_small.db.json")));
+    }
+  }
+  check_one_error_line(run({"info", "shm:nvdb-no-such-store-here"}), "no such store");
+  for (const auto &e : fs::directory_iterator("/dev/shm"))
+    if (e.path().filename().string().rfind("nvdb-" + shm.substr(4), 0) == 0) fs::remove(e.path());
+}
+
 BOOST_AUTO_TEST_CASE(corrupt_file_is_refused_and_left_alone) {
   std::string text = slurp(dir / "a.json");
   spit(dir / "bad.json", text.substr(0, text.size() / 2));
