@@ -75,6 +75,9 @@ void score_range(const ScanRequest &req, std::size_t begin, std::size_t end,
     }
     for (std::size_t i = 0; i < n; ++i) {
       float s = final_score(req.metric, scores[i]);
+      // Stored vectors are finite when they enter, but a damaged shared
+      // store could hold NaNs, which would break the ordering the heap needs.
+      if (std::isnan(s)) continue;
       if (req.use_threshold && !(s >= req.threshold)) continue;
       top.offer(s, rows ? rows[b + i] : static_cast<std::uint32_t>(b + i));
     }
