@@ -18,21 +18,13 @@
 #include <vector>
 
 #include "nvdb.h"
+#include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-// A temporary folder removed at the end of each test.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/nvdb-test-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string file(const std::string &name) const { return (path / name).string(); }
-};
+using nvdb_test::TempDir;
 
 std::string read_file(const std::string &path) {
   std::ifstream in(path, std::ios::binary);

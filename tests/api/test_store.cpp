@@ -14,20 +14,13 @@
 #include <vector>
 
 #include "nvdb.h"
+#include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/nvdb-store-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string file(const std::string &name) const { return (path / name).string(); }
-};
+using nvdb_test::TempDir;
 
 // A shm: locator unique to this process and test, removed at the end.
 struct ShmName {

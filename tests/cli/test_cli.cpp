@@ -4,9 +4,6 @@
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -18,11 +15,11 @@
 #include <vector>
 
 #include "nvdb.h"
+#include "support/child.hpp"
 
 namespace json = boost::json;
 namespace fs = std::filesystem;
 
-extern char **environ;
 
 namespace {
 
@@ -55,62 +52,26 @@ struct Result {
   std::string out, err;
 };
 
-// A running nvdb process with pipes on stdin and stdout (stderr goes to a
-// file), for tests that talk to it line by line.
-class Child {
+// The nvdb binary with a file for its stderr.
+class Child : public nvdb_test::Child {
  public:
-  Child(const std::vector<std::string> &args, const fs::path &err_file) : err_file_(err_file) {
-    int in[2], out[2];
-    BOOST_REQUIRE(pipe(in) == 0 && pipe(out) == 0);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-    posix_spawn_file_actions_addopen(&fa, 2, err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    for (int fd : {in[0], in[1], out[0], out[1]}) posix_spawn_file_actions_addclose(&fa, fd);
-    std::vector<std::string> argv_s{cli_path()};
-    argv_s.insert(argv_s.end(), args.begin(), args.end());
-    std::vector<char *> argv;
-    for (auto &a : argv_s) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    BOOST_REQUIRE(posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ) == 0);
-    posix_spawn_file_actions_destroy(&fa);
-    close(in[0]);
-    close(out[1]);
-    to_ = in[1];
-    from_ = fdopen(out[0], "r");
-  }
-  ~Child() {
-    if (to_ >= 0) close(to_);
-    if (from_) fclose(from_);
-    if (pid_ > 0) waitpid(pid_, nullptr, 0);
-  }
-
-  void write(const std::string &text) {
-    BOOST_REQUIRE(::write(to_, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
-  }
-  // The next line of stdout, without its newline; "" at end of output.
-  std::string read_line() {
-    std::string line;
-    for (int c; (c = fgetc(from_)) != EOF && c != '\n';) line.push_back(static_cast<char>(c));
-    return line;
-  }
-  // Closes stdin, collects the rest of stdout and the exit status.
+  Child(const std::vector<std::string> &args, const fs::path &err_file)
+      : nvdb_test::Child(with_program(args), err_file.string(), Stderr::truncate),
+        err_file_(err_file) {}
   Result finish() {
-    close(std::exchange(to_, -1));
     Result r;
-    for (int c; (c = fgetc(from_)) != EOF;) r.out.push_back(static_cast<char>(c));
-    int status = 0;
-    waitpid(std::exchange(pid_, -1), &status, 0);
-    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    close_stdin();
+    r.out = rest();
+    r.status = wait();
     r.err = slurp(err_file_);
     return r;
   }
 
  private:
-  pid_t pid_ = -1;
-  int to_ = -1;
-  FILE *from_ = nullptr;
+  static std::vector<std::string> with_program(std::vector<std::string> args) {
+    args.insert(args.begin(), cli_path());
+    return args;
+  }
   fs::path err_file_;
 };
 
@@ -129,7 +90,7 @@ struct Workspace {
 
   Result run(const std::vector<std::string> &args, const std::string &input = "") const {
     Child child(args, dir / "stderr.txt");
-    child.write(input);
+    BOOST_REQUIRE(child.write(input));
     return child.finish();
   }
   json::value info(const std::string &db) const {
@@ -233,11 +194,11 @@ BOOST_AUTO_TEST_CASE(query_with_threshold_and_filter) {
 BOOST_AUTO_TEST_CASE(query_streams_one_answer_per_line) {
   Child child({"query", path("a.json"), "--top-k", "2"}, dir / "stderr.txt");
   for (int i = 0; i < 3; ++i) {
-    child.write("[1, 0, 0, 0, 0, 0, 0, " + std::to_string(i) + "]\n");
+    BOOST_REQUIRE(child.write("[1, 0, 0, 0, 0, 0, 0, " + std::to_string(i) + "]\n"));
     json::value hits = json::parse(child.read_line());
     BOOST_TEST(hits.as_array().size() == 2u);
   }
-  child.write("\n");  // blank lines are skipped
+  BOOST_REQUIRE(child.write("\n"));  // blank lines are skipped
   Result r = child.finish();
   BOOST_TEST(r.status == 0);
   BOOST_TEST(r.out == "");

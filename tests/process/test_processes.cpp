@@ -6,10 +6,7 @@
 #define BOOST_TEST_MODULE nvdb_processes
 #include <boost/test/unit_test.hpp>
 
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -18,14 +15,15 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "nvdb.h"
+#include "support/child.hpp"
 
 namespace fs = std::filesystem;
-extern char **environ;
 
 namespace {
 
@@ -35,65 +33,24 @@ std::string actor_path() {
   return p;
 }
 
-// A spawned nvdb_actor with its stdout on a pipe and stderr in a file.
-class Actor {
+// A spawned nvdb_actor; its stderr goes to the store's error file.
+class Actor : public nvdb_test::Child {
  public:
-  Actor(const std::vector<std::string> &args, const fs::path &err_file) : err_file_(err_file) {
-    int out[2];
-    BOOST_REQUIRE(pipe(out) == 0);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-    posix_spawn_file_actions_addopen(&fa, 2, err_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-    posix_spawn_file_actions_addclose(&fa, out[0]);
-    posix_spawn_file_actions_addclose(&fa, out[1]);
-    std::vector<std::string> argv_s{actor_path()};
-    argv_s.insert(argv_s.end(), args.begin(), args.end());
-    std::vector<char *> argv;
-    for (auto &a : argv_s) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    BOOST_REQUIRE(posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ) == 0);
-    posix_spawn_file_actions_destroy(&fa);
-    close(out[1]);
-    out_ = fdopen(out[0], "r");
-  }
-  Actor(const Actor &) = delete;
-  ~Actor() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-    if (out_) fclose(out_);
-  }
-
-  pid_t pid() const { return pid_; }
-  std::string read_line() {
-    std::string line;
-    for (int c; (c = fgetc(out_)) != EOF && c != '\n';) line.push_back(static_cast<char>(c));
-    return line;
-  }
-  bool running() const { return waitpid(pid_, nullptr, WNOHANG) == 0; }
-  // Exit status, or 128 + signal.
-  int wait() {
-    int status = 0;
-    waitpid(std::exchange(pid_, -1), &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-  int kill_now() {
-    kill(pid_, SIGKILL);
-    return wait();
-  }
-  // Everything still on stdout (after the process ended).
-  std::vector<std::string> rest() {
-    std::vector<std::string> lines;
-    for (std::string l = read_line(); !l.empty(); l = read_line()) lines.push_back(l);
-    return lines;
+  Actor(std::vector<std::string> args, const fs::path &err_file)
+      : nvdb_test::Child(with_program(std::move(args)), err_file.string(), Stderr::append) {}
+  // Everything still on stdout, as lines (after the process ended).
+  std::vector<std::string> lines() {
+    std::vector<std::string> out;
+    std::istringstream in(rest());
+    for (std::string l; std::getline(in, l);) out.push_back(l);
+    return out;
   }
 
  private:
-  pid_t pid_ = -1;
-  FILE *out_ = nullptr;
-  fs::path err_file_;
+  static std::vector<std::string> with_program(std::vector<std::string> args) {
+    args.insert(args.begin(), actor_path());
+    return args;
+  }
 };
 
 std::string slurp(const fs::path &p) {
@@ -179,7 +136,7 @@ BOOST_AUTO_TEST_CASE(writer_killed_at_random_points) {
         Actor writer({"writer", s.locator, std::to_string(next), "0"}, s.err());
         std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<>(0, 40000)(rng)));
         BOOST_TEST(writer.kill_now() == 128 + SIGKILL);
-        std::vector<std::string> printed = writer.rest();
+        std::vector<std::string> printed = writer.lines();
         const long acknowledged = printed.empty() ? next - 1 : std::stol(printed.back());
         // A new writer is not locked out by the dead one.
         Actor probe({"try-write", s.locator}, s.err());
