@@ -203,7 +203,9 @@ NVDB_API int nvdb_options_init(nvdb_options *opts, unsigned version);
  *                the reader table and the current generation number, PATH.G
  *                the data (docs/storage.md). Commits are durable (fsync)
  *                unless opts->flags has NVDB_FLAG_NO_SYNC.
- * Stores are created with opts->permissions (default 0600). A new store
+ * Stores are created with opts->permissions (default 0600). A reader that may
+ * read a store but not write its root (0640 for its group, say) reads it
+ * all the same, but is not listed among the readers. A new store
  * needs opts->dim; opening an existing one with a dim or metric that differs
  * gives NVDB_EMISMATCH; a store of another format version gives
  * NVDB_EVERSION, a damaged one NVDB_ECORRUPT.

@@ -75,34 +75,55 @@ std::uint64_t process_start_time(pid_t pid) {
   return fields ? std::strtoull(field.c_str(), nullptr, 10) : 0;
 }
 
+// Maps an existing root; false if there is none. A reader allowed to read
+// the store but not to write its root (permissions 0640, say) maps it
+// read-only and stays out of the reader table.
+bool Root::map_existing(bool reader) {
+  try {
+    object_ = Object::open(place_, place_.base, true);
+    writable_ = true;
+    return true;
+  } catch (const Error &e) {
+    if (e.status() == NVDB_ENOTFOUND) return false;
+    if (e.status() != NVDB_EIO || !reader) throw;
+  }
+  object_ = Object::open(place_, place_.base, false);
+  writable_ = false;
+  return true;
+}
+
+// Creates and initialises a root; false if another process created one
+// first (then open that one).
+bool Root::create_new(unsigned mode) {
+  try {
+    object_ = Object::create(place_, place_.base, kRootSize, mode);
+  } catch (const Error &race) {
+    if (race.status() == NVDB_EEXIST) return false;
+    throw;
+  }
+  Header *h = header();
+  h->format_version = kFormatVersion;
+  h->endian_mark = kEndianMark;
+  h->slot_count = static_cast<std::uint32_t>((kRootSize - sizeof(Header)) / sizeof(Slot));
+  __atomic_thread_fence(__ATOMIC_RELEASE);
+  std::memcpy(h->magic, kRootMagic, sizeof kRootMagic);  // last: the root is now valid
+  writable_ = true;
+  return true;
+}
+
 Root Root::open(const Place &place, bool create, unsigned mode) {
   Root root;
   root.place_ = place;
   const std::string what = place.describe();
   for (int attempt = 0;; ++attempt) {
-    try {
-      root.object_ = Object::open(place, place.base, true);
-    } catch (const Error &e) {
-      if (e.status() != NVDB_ENOTFOUND) throw;
+    if (!root.map_existing(!create)) {
       if (!create) throw Error(NVDB_ENOTFOUND, what + ": no such store");
-      try {
-        root.object_ = Object::create(place, place.base, kRootSize, mode);
-      } catch (const Error &race) {
-        if (race.status() == NVDB_EEXIST) continue;  // another creator won: open its root
-        throw;
-      }
-      Header *h = root.header();
-      h->format_version = kFormatVersion;
-      h->endian_mark = kEndianMark;
-      h->slot_count = static_cast<std::uint32_t>((kRootSize - sizeof(Header)) / sizeof(Slot));
-      __atomic_thread_fence(__ATOMIC_RELEASE);
-      std::memcpy(h->magic, kRootMagic, sizeof kRootMagic);
-      return root;
+      if (root.create_new(mode)) return root;
+      continue;
     }
     if (root.object_.size() < kRootSize)
       throw Error(NVDB_ECORRUPT, what + ": the root object is truncated");
     Header *h = root.header();
-    __atomic_thread_fence(__ATOMIC_ACQUIRE);
     if (std::memcmp(h->magic, kRootMagic, sizeof kRootMagic) != 0) {
       // Its creator has not written the magic number yet, or this is no
       // store at all.
@@ -113,6 +134,7 @@ Root Root::open(const Place &place, bool create, unsigned mode) {
       pause_briefly();
       continue;
     }
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);  // pairs with create_new's release
     if (h->format_version != kFormatVersion)
       throw Error(NVDB_EVERSION, what + ": store format version " + std::to_string(h->format_version) +
                                      ", this library reads version " + std::to_string(kFormatVersion));
@@ -154,6 +176,7 @@ void Root::publish_generation(std::uint64_t generation) {
 }
 
 void Root::attach_reader(std::uint64_t generation) {
+  if (!writable_) return;
   const auto me = static_cast<std::int32_t>(::getpid());
   const std::uint64_t start = process_start_time(me);
   for (int pass = 0; pass < 2; ++pass) {
@@ -188,6 +211,10 @@ std::vector<ReaderInfo> Root::readers() {
   Slot *s = slots();
   for (std::uint32_t i = 0; i < header()->slot_count; ++i) {
     std::int32_t pid = load(s[i].pid);
+    if (!writable_ && pid != 0) {
+      live.push_back({pid, load(s[i].generation)});
+      continue;
+    }
     if (pid == 0) continue;
     const std::uint64_t start = load(s[i].start);
     // A slot claimed a moment ago may not have its start time yet.

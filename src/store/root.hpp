@@ -54,11 +54,14 @@ class Root {
  private:
   struct Header;
   struct Slot;
+  bool map_existing(bool reader);
+  bool create_new(unsigned mode);
   Header *header() const;
   Slot *slots() const;
 
   Place place_;
   Object object_;
+  bool writable_ = false;  // false: a reader without write permission on the root
   int slot_ = -1;
 };
 
