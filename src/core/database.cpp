@@ -254,7 +254,7 @@ void Database::create_first_generation(std::uint64_t capacity, std::uint64_t hea
                                    heap_capacity, permissions_);
   head_ = store::Snapshot{};
   head_.epoch = 1;
-  gen_->commit(store::Snapshot{}, head_, durable_);
+  gen_->commit(head_, durable_);
 }
 
 // A writer that died mid-commit may have stamped deaths for a commit that
@@ -396,7 +396,7 @@ UpsertReport Database::apply(Batch &&batch) {
 }
 
 void Database::commit(const store::Snapshot &next) {
-  gen_->commit(head_, next, durable_);
+  gen_->commit(next, durable_);
   head_ = next;
 }
 
@@ -461,7 +461,7 @@ void Database::rewrite(std::uint64_t capacity, std::uint64_t heap_capacity) {
     s.extra_len = head_.extra_len;
     s.heap_used += s.extra_len;
   }
-  fresh->commit(store::Snapshot{}, s, durable_);
+  fresh->commit(s, durable_);
   if (root_) root_->publish_generation(fresh->number());
   const std::uint64_t old = gen_->number();
   std::atomic_store(&gen_, fresh);
@@ -661,9 +661,9 @@ std::vector<Hit> Database::query(const float *vector, const QueryParams &params)
   const View v = view();
   const store::Generation &gen = *v.gen;
   const std::uint64_t epoch = v.snap.epoch;
+  std::function<bool(std::uint32_t)> alive = [&](std::uint32_t row) { return gen.alive(row, epoch); };
   std::function<bool(std::uint32_t)> keep = [&](std::uint32_t row) {
     if (!gen.alive(row, epoch)) return false;
-    if (!compiled && !params.filter_fn) return true;
     const store::RowView rec = gen.row(row);
     if (compiled && !compiled->matches(json::Value(rec.meta))) return false;
     if (params.filter_fn) {
@@ -692,9 +692,12 @@ std::vector<Hit> Database::query(const float *vector, const QueryParams &params)
   req.top_k = params.top_k;
   req.use_threshold = params.use_threshold;
   req.threshold = params.threshold;
-  // Every row below the count is alive unless some died: skip the check.
-  const bool all_alive = v.snap.live == v.snap.rows;
-  req.keep = (compiled || params.filter_fn || !all_alive) ? &keep : nullptr;
+  // A filter picks the rows to read (dead ones are never kept); without
+  // one, every row is scored and only candidates for the top k are checked
+  // for life, which costs nothing when no row has died.
+  const bool filtered = compiled || params.filter_fn;
+  req.keep = filtered ? &keep : nullptr;
+  req.admit = !filtered && v.snap.live != v.snap.rows ? &alive : nullptr;
   req.tie_less = &tie_less;
 
   std::vector<Hit> hits;

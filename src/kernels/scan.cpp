@@ -39,6 +39,9 @@ class TopK {
     std::push_heap(heap_.begin(), heap_.end(), better_);
   }
 
+  // Whether a row of this score could be kept (ties are decided later).
+  bool could_take(float score) const { return heap_.size() < k_ || score >= heap_.front().score; }
+
   std::vector<Hit> &hits() { return heap_; }
 
   struct Better {
@@ -79,7 +82,9 @@ void score_range(const ScanRequest &req, std::size_t begin, std::size_t end,
       // store could hold NaNs, which would break the ordering the heap needs.
       if (std::isnan(s)) continue;
       if (req.use_threshold && !(s >= req.threshold)) continue;
-      top.offer(s, rows ? rows[b + i] : static_cast<std::uint32_t>(b + i));
+      const std::uint32_t row = rows ? rows[b + i] : static_cast<std::uint32_t>(b + i);
+      if (req.admit && (!top.could_take(s) || !(*req.admit)(row))) continue;
+      top.offer(s, row);
     }
   }
 }

@@ -27,6 +27,11 @@ struct ScanRequest {
   // Optional: whether a row may be returned. Called from several threads at
   // once; an exception it throws ends the scan and reaches the caller.
   const std::function<bool(std::uint32_t)> *keep = nullptr;
+  // Optional: a cheap check made only for rows whose score could enter the
+  // top k (rows deleted since the matrix was written, say). Unlike keep, it
+  // leaves the blocked scan of every row as it is. Called from several
+  // threads at once.
+  const std::function<bool(std::uint32_t)> *admit = nullptr;
   // Required: the order of rows whose scores are equal.
   const std::function<bool(std::uint32_t, std::uint32_t)> *tie_less = nullptr;
 };

@@ -42,35 +42,42 @@ std::shared_ptr<Generation> Generation::open(const Place &place, std::uint64_t n
 }
 
 Generation::Generation(Object &&object, std::string what, bool trusted)
-    : object_(std::move(object)), base_(object_.data()), what_(std::move(what)), trusted_(trusted) {}
+    : object_(std::move(object)), base_(object_.data()), what_(std::move(what)), trusted_(trusted) {
+  if (!trusted_) {
+    const std::size_t words = (capacity() + 63) / 64;
+    checked_.reset(new std::atomic<std::uint64_t>[words]);
+    for (std::size_t i = 0; i < words; ++i) checked_[i].store(0, std::memory_order_relaxed);
+  }
+}
 
 Snapshot Generation::snapshot() const {
   Snapshot s = read_snapshot(header(), what_);
-  const std::uint64_t checked = checked_rows_.load(std::memory_order_acquire);
-  if (!trusted_ && s.rows > checked) {
-    check_rows(checked, s);
-    // Several threads may check the same rows; the watermark only rises.
-    std::uint64_t seen = checked;
-    while (seen < s.rows && !checked_rows_.compare_exchange_weak(seen, s.rows)) {
-    }
-  }
   if (!trusted_ && s.extra_len && !json::is_well_formed(heap(s.extra_off, s.extra_len)))
     throw Error(NVDB_ECORRUPT, what_ + ": the additional data is corrupt");
   return s;
 }
 
-void Generation::check_rows(std::uint64_t from, const Snapshot &s) const {
-  for (std::uint64_t i = from; i < s.rows; ++i) {
-    const RowEntry &r = rows()[i];
-    const std::uint64_t len = std::uint64_t(r.id_len) + r.meta_len;
-    if (r.heap_off > s.heap_used || len > s.heap_used - r.heap_off || r.id_len == 0 ||
-        r.id_len > NVDB_MAX_ID_BYTES || !json::is_valid_utf8(heap(r.heap_off, r.id_len)) ||
-        !json::is_well_formed(heap(r.heap_off + r.id_len, r.meta_len)))
-      throw Error(NVDB_ECORRUPT, what_ + ": row " + std::to_string(i) + " is corrupt");
-  }
+// Checked against the heap's capacity rather than a commit's use of it:
+// enough for memory safety, and true of every row a commit ever counted.
+void Generation::check_row(std::uint64_t i) const {
+  const RowEntry &r = rows()[i];
+  const std::uint64_t len = std::uint64_t(r.id_len) + r.meta_len;
+  const std::uint64_t cap = heap_capacity();
+  if (r.heap_off > cap || len > cap - r.heap_off || r.id_len == 0 || r.id_len > NVDB_MAX_ID_BYTES ||
+      !json::is_valid_utf8(heap(r.heap_off, r.id_len)) ||
+      !json::is_well_formed(heap(r.heap_off + r.id_len, r.meta_len)))
+    throw Error(NVDB_ECORRUPT, what_ + ": row " + std::to_string(i) + " is corrupt");
 }
 
 RowView Generation::row(std::uint64_t i) const {
+  if (!trusted_) {
+    std::atomic<std::uint64_t> &word = checked_[i / 64];
+    const std::uint64_t bit = std::uint64_t(1) << (i % 64);
+    if (!(word.load(std::memory_order_acquire) & bit)) {
+      check_row(i);
+      word.fetch_or(bit, std::memory_order_release);
+    }
+  }
   const RowEntry &r = rows()[i];
   return {heap(r.heap_off, r.id_len), base_ + header().heap_off + r.heap_off + r.id_len,
           (r.flags & kIdIsNumber) != 0, r.id_pos};
@@ -103,17 +110,10 @@ void Generation::revive_after(std::uint64_t epoch, std::uint64_t rows) {
   }
 }
 
-void Generation::commit(const Snapshot &before, const Snapshot &next, bool durable) {
-  const DataHeader &h = header();
-  if (durable) {
-    // The data first: a commit record must never point at bytes that a
-    // crash could still lose.
-    object_.sync(h.deaths_off, h.capacity * sizeof(std::uint64_t));
-    object_.sync(h.rows_off + before.rows * sizeof(RowEntry), (next.rows - before.rows) * sizeof(RowEntry));
-    object_.sync(h.vectors_off + before.rows * dim() * sizeof(float),
-                 (next.rows - before.rows) * dim() * sizeof(float));
-    object_.sync(h.heap_off + before.heap_used, next.heap_used - before.heap_used);
-  }
+void Generation::commit(const Snapshot &next, bool durable) {
+  // The data first, in one flush: a commit record must never point at
+  // bytes that a crash could still lose. Then the record itself.
+  if (durable) object_.sync_all();
   publish(*reinterpret_cast<DataHeader *>(base_), next);
   if (durable) object_.sync(0, sizeof(DataHeader));
 }

@@ -40,9 +40,7 @@ class Generation {
   std::uint64_t heap_capacity() const { return header().heap_capacity; }
   const std::string &what() const { return what_; }
 
-  // The newest commit. For media another process writes, rows new since the
-  // last call are checked first (NVDB_ECORRUPT), so that nothing after this
-  // reads out of bounds.
+  // The newest commit.
   Snapshot snapshot() const;
 
   const float *vectors() const { return reinterpret_cast<const float *>(base_ + header().vectors_off); }
@@ -50,6 +48,10 @@ class Generation {
   bool alive(std::uint64_t row, std::uint64_t epoch) const {
     return load_death(deaths(), row) > epoch;
   }
+  // Row i's id and metadata. In a generation another process may have
+  // damaged, a row is checked the first time it is read (heap bounds, UTF-8
+  // id, well-formed metadata; NVDB_ECORRUPT otherwise), so that attaching
+  // stays O(1) and nothing reads out of bounds.
   RowView row(std::uint64_t row) const;
   std::string_view heap(std::uint64_t off, std::uint64_t len) const {
     return {base_ + header().heap_off + off, len};
@@ -65,7 +67,7 @@ class Generation {
   void revive_after(std::uint64_t epoch, std::uint64_t rows);
   // Makes `next` visible; with `durable`, after the data it covers is on
   // disk, and before returning (files only).
-  void commit(const Snapshot &before, const Snapshot &next, bool durable);
+  void commit(const Snapshot &next, bool durable);
 
  private:
   Generation(Object &&object, std::string what, bool trusted);
@@ -74,13 +76,14 @@ class Generation {
   }
   std::uint64_t *deaths_w() { return reinterpret_cast<std::uint64_t *>(base_ + header().deaths_off); }
   const RowEntry *rows() const { return reinterpret_cast<const RowEntry *>(base_ + header().rows_off); }
-  void check_rows(std::uint64_t from, const Snapshot &s) const;
+  void check_row(std::uint64_t row) const;
 
   Object object_;
   char *base_;
   std::string what_;
   bool trusted_;  // private memory: nobody else writes it
-  mutable std::atomic<std::uint64_t> checked_rows_{0};
+  // One bit per row: checked already (untrusted generations only).
+  std::unique_ptr<std::atomic<std::uint64_t>[]> checked_;
 };
 
 }  // namespace nvdb::store

@@ -167,4 +167,10 @@ void Object::sync(std::size_t offset, std::size_t len) {
     throw Error(NVDB_EIO, "msync failed: " + std::string(std::strerror(errno)));
 }
 
+void Object::sync_all() {
+  if (medium_ != Medium::file) return;
+  // Linux writes back pages dirtied through a shared mapping on fdatasync.
+  if (::fdatasync(fd_) != 0) throw Error(NVDB_EIO, "fdatasync failed: " + std::string(std::strerror(errno)));
+}
+
 }  // namespace nvdb::store

@@ -53,6 +53,9 @@ class Object {
   // Writes [offset, offset + len) to stable storage (files only; a no-op
   // for memory and shm, which do not outlive the machine).
   void sync(std::size_t offset, std::size_t len);
+  // Writes every change to the object to stable storage: one flush, where
+  // several sync() calls would wait for one each (files only).
+  void sync_all();
 
  private:
   Medium medium_ = Medium::memory;

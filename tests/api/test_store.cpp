@@ -264,6 +264,18 @@ BOOST_AUTO_TEST_CASE(corrupt_or_foreign_stores_are_refused) {
   BOOST_TEST(both == NVDB_ECORRUPT);
   patch(0, original);
 
+  // A damaged row is found when it is first read, not at attach (which
+  // stays O(1)): here row 0's heap offset (rows start after the header page
+  // and 1,024 death stamps).
+  patch(4096 + 1024 * 8, std::string(8, '\xff'));
+  nvdb_db *damaged = open_db(loc, NVDB_OPEN_READ, 0);
+  const char *id = "a";
+  nvdb_records *recs = nullptr;
+  BOOST_TEST(nvdb_get(damaged, 1, &id, &recs) == NVDB_ECORRUPT);
+  BOOST_TEST(std::string(nvdb_errmsg()).find("row 0") != std::string::npos, nvdb_errmsg());
+  nvdb_close(damaged);
+  patch(0, original);
+
   fs::resize_file(data, original.size() / 2);
   int status = 0;
   BOOST_TEST(open_db(loc, NVDB_OPEN_READ, 0, &status) == nullptr);
