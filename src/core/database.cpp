@@ -234,7 +234,8 @@ std::unique_ptr<Database> Database::open_store(const std::string &locator, const
       {h.dim, metric, kind_of(place), locator, reader, !(opts.flags & NVDB_FLAG_NO_SYNC), perms}));
   db->place_ = place;
   db->gen_ = std::move(gen);
-  db->head_ = db->gen_->snapshot();  // checks the rows too
+  // After a machine crash, the last commit of a file may be incomplete.
+  db->head_ = db->kind_ == StorageKind::file ? db->gen_->recover() : db->gen_->snapshot();
   if (reader) root.attach_reader(db->gen_->number());
   db->root_.emplace(std::move(root));
   if (!reader) db->recover_as_writer();
@@ -252,9 +253,9 @@ Database::~Database() {
 void Database::create_first_generation(std::uint64_t capacity, std::uint64_t heap_capacity) {
   gen_ = store::Generation::create(place_, 1, dim_, static_cast<std::uint32_t>(metric_), capacity,
                                    heap_capacity, permissions_);
-  head_ = store::Snapshot{};
-  head_.epoch = 1;
-  gen_->commit(head_, durable_);
+  store::Snapshot first;
+  first.epoch = 1;
+  head_ = gen_->commit(first, durable_, kind_ == StorageKind::file);
 }
 
 // A writer that died mid-commit may have stamped deaths for a commit that
@@ -364,11 +365,10 @@ UpsertReport Database::apply(Batch &&batch) {
     (index_.count(rec.id) ? report.updated : report.inserted).push_back(rec.id);
   }
   if (order.empty()) return report;
-  make_room(order.size(), heap_bytes);
+  make_room(order.size(), heap_bytes + sizeof(std::uint64_t) * report.updated.size());
   index_.reserve(index_.size() + report.inserted.size());
 
-  store::Snapshot next = head_;
-  next.epoch++;
+  store::Snapshot next = next_commit();
   std::vector<std::uint64_t> killed;
   for (std::size_t src : order) {
     const Record &rec = batch.records[src];
@@ -383,32 +383,48 @@ UpsertReport Database::apply(Batch &&batch) {
     next.heap_used += rec.id.size() + rec.meta.size();
   }
   next.live += report.inserted.size();
-  try {
-    commit(next);
-  } catch (...) {
-    for (std::uint64_t row : killed) gen_->kill(row, store::kAlive);
-    throw;
-  }
+  commit(next, killed);
   std::uint64_t row = next.rows - order.size();
   for (std::size_t src : order) index_[batch.records[src].id] = row++;
   compact_if_mostly_dead();
   return report;
 }
 
-void Database::commit(const store::Snapshot &next) {
-  gen_->commit(next, durable_);
-  head_ = next;
+// The commit after head_, adding nothing yet.
+store::Snapshot Database::next_commit() const {
+  store::Snapshot next = head_;
+  next.epoch++;
+  next.prev_rows = head_.rows;
+  next.prev_heap = head_.heap_used;
+  next.killed_off = next.killed_count = 0;
+  return next;
+}
+
+// Publishes next, which killed the rows `killed` (already stamped with its
+// epoch; their list goes into the heap so that recovery can check them).
+// On failure the stamps are undone and nothing is visible.
+void Database::commit(store::Snapshot next, const std::vector<std::uint64_t> &killed) {
+  try {
+    next.killed_off = next.heap_used;
+    next.killed_count = killed.size();
+    gen_->write_heap(next.heap_used, std::string_view(reinterpret_cast<const char *>(killed.data()),
+                                                      killed.size() * sizeof(std::uint64_t)));
+    next.heap_used += killed.size() * sizeof(std::uint64_t);
+    head_ = gen_->commit(next, durable_, kind_ == StorageKind::file);
+  } catch (...) {
+    for (std::uint64_t row : killed) gen_->kill(row, store::kAlive);
+    throw;
+  }
 }
 
 void Database::set_additional_doc(const std::string &doc) {
   make_room(0, doc.size());
-  store::Snapshot next = head_;
-  next.epoch++;
+  store::Snapshot next = next_commit();
   gen_->write_heap(next.heap_used, doc);
   next.extra_off = next.heap_used;
   next.extra_len = doc.size();
   next.heap_used += doc.size();
-  commit(next);
+  commit(next, {});
 }
 
 // Growth: a generation has a fixed size, so a batch that does not fit goes
@@ -461,7 +477,7 @@ void Database::rewrite(std::uint64_t capacity, std::uint64_t heap_capacity) {
     s.extra_len = head_.extra_len;
     s.heap_used += s.extra_len;
   }
-  fresh->commit(s, durable_);
+  s = fresh->commit(s, durable_, kind_ == StorageKind::file);
   if (root_) root_->publish_generation(fresh->number());
   const std::uint64_t old = gen_->number();
   std::atomic_store(&gen_, fresh);
@@ -491,26 +507,21 @@ std::size_t Database::remove(std::size_t n, const char *const *ids) {
   for (std::size_t i = 0; i < n; ++i)
     if (!ids[i]) throw Error(NVDB_EINVAL, "delete: id " + std::to_string(i) + " is NULL");
   std::lock_guard lock(write_mutex_);
+  // Room for the list of killed rows first: making room may move every
+  // row to a new generation.
+  make_room(0, n * sizeof(std::uint64_t));
   std::vector<std::uint64_t> rows;
-  std::vector<std::string> keys;
+  std::unordered_set<std::string_view> keys;
   for (std::size_t i = 0; i < n; ++i) {
     auto it = index_.find(ids[i]);
-    if (it == index_.end() || std::find(rows.begin(), rows.end(), it->second) != rows.end()) continue;
-    rows.push_back(it->second);
-    keys.push_back(it->first);
+    if (it != index_.end() && keys.insert(it->first).second) rows.push_back(it->second);
   }
   if (rows.empty()) return 0;
-  store::Snapshot next = head_;
-  next.epoch++;
+  store::Snapshot next = next_commit();
   next.live -= rows.size();
   for (std::uint64_t row : rows) gen_->kill(row, next.epoch);
-  try {
-    commit(next);
-  } catch (...) {
-    for (std::uint64_t row : rows) gen_->kill(row, store::kAlive);
-    throw;
-  }
-  for (const auto &key : keys) index_.erase(key);
+  commit(next, rows);
+  for (std::string_view key : keys) index_.erase(std::string(key));
   compact_if_mostly_dead();
   return rows.size();
 }

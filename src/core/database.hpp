@@ -146,7 +146,8 @@ class Database {
   void compact_if_mostly_dead();
   void resize_for(std::uint64_t rows, std::uint64_t heap_bytes);
   void rewrite(std::uint64_t capacity, std::uint64_t heap_capacity);
-  void commit(const store::Snapshot &next);
+  store::Snapshot next_commit() const;
+  void commit(store::Snapshot next, const std::vector<std::uint64_t> &killed);
   void write_json_file(const std::string &path, const View &v) const;
 
   const std::uint32_t dim_;

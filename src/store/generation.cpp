@@ -1,5 +1,7 @@
 #include "store/generation.hpp"
 
+#include <xxhash.h>
+
 #include <cstring>
 
 #include "core/error.hpp"
@@ -51,7 +53,7 @@ Generation::Generation(Object &&object, std::string what, bool trusted)
 }
 
 Snapshot Generation::snapshot() const {
-  Snapshot s = read_snapshot(header(), what_);
+  Snapshot s = read_snapshot(header(), what_, torn_.load(std::memory_order_relaxed));
   if (!trusted_ && s.extra_len && !json::is_well_formed(heap(s.extra_off, s.extra_len)))
     throw Error(NVDB_ECORRUPT, what_ + ": the additional data is corrupt");
   return s;
@@ -110,12 +112,61 @@ void Generation::revive_after(std::uint64_t epoch, std::uint64_t rows) {
   }
 }
 
-void Generation::commit(const Snapshot &next, bool durable) {
-  // The data first, in one flush: a commit record must never point at
-  // bytes that a crash could still lose. Then the record itself.
-  if (durable) object_.sync_all();
+// What a commit added: its new row entries and vectors, its heap bytes
+// (ids, metadata, the list of rows it killed).
+std::uint64_t Generation::data_checksum(const Snapshot &s) const {
+  const DataHeader &h = header();
+  XXH64_state_t *state = XXH64_createState();
+  XXH64_reset(state, 0x6e766462);
+  XXH64_update(state, base_ + h.rows_off + s.prev_rows * sizeof(RowEntry),
+               (s.rows - s.prev_rows) * sizeof(RowEntry));
+  XXH64_update(state, base_ + h.vectors_off + s.prev_rows * dim() * sizeof(float),
+               (s.rows - s.prev_rows) * dim() * sizeof(float));
+  XXH64_update(state, base_ + h.heap_off + s.prev_heap, s.heap_used - s.prev_heap);
+  const std::uint64_t sum = XXH64_digest(state);
+  XXH64_freeState(state);
+  return sum == 0 ? 1 : sum;  // 0 means "nothing to check"
+}
+
+bool Generation::reached_disk(const Snapshot &s) const {
+  if (s.data_sum == 0) return true;
+  if (s.killed_off < s.prev_heap || s.killed_count > (s.heap_used - s.killed_off) / 8) return false;
+  if (data_checksum(s) != s.data_sum) return false;
+  for (std::uint64_t i = 0; i < s.killed_count; ++i) {
+    std::uint64_t row;
+    std::memcpy(&row, base_ + header().heap_off + s.killed_off + 8 * i, sizeof row);
+    if (row >= s.rows || load_death(deaths(), row) != s.epoch) return false;
+  }
+  return true;
+}
+
+Snapshot Generation::recover() {
+  Snapshot s = snapshot();
+  if (reached_disk(s)) return s;
+  torn_.store(s.record_sum, std::memory_order_relaxed);
+  Snapshot previous = snapshot();
+  if (previous.epoch >= s.epoch)
+    throw Error(NVDB_ECORRUPT, what_ + ": the last commit is incomplete and no earlier one is left");
+  return previous;
+}
+
+Snapshot Generation::commit(Snapshot next, bool durable, bool file) {
+  // A small commit is flushed in one go, data and record together, and
+  // carries a checksum of its data so that a crash that wrote the record
+  // but not all the data is detected (recover()). Checking costs the
+  // commit's size at open, so a large commit is flushed in two steps
+  // instead: the data, then the record. Without a file, nothing survives
+  // the machine and there is nothing to check.
+  constexpr std::uint64_t kOneFlushBytes = 1 << 20;
+  const std::uint64_t bytes = (next.rows - next.prev_rows) * (sizeof(RowEntry) + dim() * sizeof(float)) +
+                              (next.heap_used - next.prev_heap);
+  const bool one_flush = file && bytes <= kOneFlushBytes;
+  next.data_sum = one_flush || (file && !durable) ? data_checksum(next) : 0;
+  if (durable && !one_flush) object_.sync_all();
   publish(*reinterpret_cast<DataHeader *>(base_), next);
-  if (durable) object_.sync(0, sizeof(DataHeader));
+  if (durable) object_.sync_all();
+  next.record_sum = 0;
+  return next;
 }
 
 }  // namespace nvdb::store

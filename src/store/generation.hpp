@@ -42,6 +42,11 @@ class Generation {
 
   // The newest commit.
   Snapshot snapshot() const;
+  // The newest commit whose data all reached the disk: after a machine
+  // crash, a commit flushed in one go (data and record together) may have
+  // been written in part; it is then set aside for good and the previous
+  // commit is the newest. What opening a store file starts from.
+  Snapshot recover();
 
   const float *vectors() const { return reinterpret_cast<const float *>(base_ + header().vectors_off); }
   const float *vector(std::uint64_t row) const { return vectors() + row * dim(); }
@@ -65,9 +70,12 @@ class Generation {
   void kill(std::uint64_t row, std::uint64_t epoch) { store_death(deaths_w(), row, epoch); }
   // Undoes kill() for deaths later than `epoch` (an abandoned commit).
   void revive_after(std::uint64_t epoch, std::uint64_t rows);
-  // Makes `next` visible; with `durable`, after the data it covers is on
-  // disk, and before returning (files only).
-  void commit(const Snapshot &next, bool durable);
+  // Makes `next` visible (its prev_* and killed_* fields describe what it
+  // adds) and returns it as recorded. With `durable`, it is on disk before
+  // this returns (files only): small commits in one flush, data and record
+  // together, checked at the next open by recover(); large ones in two,
+  // the data before the record.
+  Snapshot commit(Snapshot next, bool durable, bool file);
 
  private:
   Generation(Object &&object, std::string what, bool trusted);
@@ -77,11 +85,14 @@ class Generation {
   std::uint64_t *deaths_w() { return reinterpret_cast<std::uint64_t *>(base_ + header().deaths_off); }
   const RowEntry *rows() const { return reinterpret_cast<const RowEntry *>(base_ + header().rows_off); }
   void check_row(std::uint64_t row) const;
+  std::uint64_t data_checksum(const Snapshot &s) const;
+  bool reached_disk(const Snapshot &s) const;
 
   Object object_;
   char *base_;
   std::string what_;
   bool trusted_;  // private memory: nobody else writes it
+  std::atomic<std::uint64_t> torn_{0};  // record_sum of a commit set aside by recover()
   // One bit per row: checked already (untrusted generations only).
   std::unique_ptr<std::atomic<std::uint64_t>[]> checked_;
 };

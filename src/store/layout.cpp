@@ -14,27 +14,39 @@ namespace {
 
 std::uint64_t align_up(std::uint64_t v, std::uint64_t a) { return (v + a - 1) / a * a; }
 
-// The fields of a slot the checksum covers, epoch through extra_len.
-constexpr std::size_t kSlotSummed = offsetof(MetaSlot, checksum) - offsetof(MetaSlot, epoch);
+// The fields of a slot the checksum covers, epoch through data_sum.
+constexpr std::size_t kSlotFields = 11;
+static_assert(offsetof(MetaSlot, checksum) - offsetof(MetaSlot, epoch) == kSlotFields * 8,
+              "the checksum covers the fields between seq and itself");
 
 std::uint64_t load(const std::uint64_t &field) { return __atomic_load_n(&field, __ATOMIC_RELAXED); }
 void store(std::uint64_t &field, std::uint64_t v) { __atomic_store_n(&field, v, __ATOMIC_RELAXED); }
 
-// Copies one slot under its seqlock; false if it was being written or is
-// inconsistent.
-bool copy_slot(const MetaSlot &slot, const DataHeader &h, Snapshot &out) {
-  const std::uint64_t seq = __atomic_load_n(&slot.seq, __ATOMIC_ACQUIRE);
-  if (seq == 0 || (seq & 1)) return false;
-  std::uint64_t f[6] = {load(slot.epoch),    load(slot.rows),      load(slot.heap_used),
-                        load(slot.live),     load(slot.extra_off), load(slot.extra_len)};
-  const std::uint64_t sum = load(slot.checksum);
-  __atomic_thread_fence(__ATOMIC_ACQUIRE);
-  if (__atomic_load_n(&slot.seq, __ATOMIC_RELAXED) != seq) return false;
-  static_assert(sizeof f == kSlotSummed, "the checksum covers the six fields");
-  if (checksum(f, sizeof f) != sum) return false;
-  out = Snapshot{f[0], f[1], f[2], f[3], f[4], f[5]};
+const std::uint64_t *fields(const MetaSlot &slot) { return &slot.epoch; }
+std::uint64_t *fields(MetaSlot &slot) { return &slot.epoch; }
+
+// One slot as read, before knowing whether the read was clean.
+struct SlotCopy {
+  std::uint64_t seq;
+  std::uint64_t f[kSlotFields];
+  std::uint64_t sum;
+};
+
+void copy_slot(const MetaSlot &slot, SlotCopy &out) {
+  out.seq = __atomic_load_n(&slot.seq, __ATOMIC_ACQUIRE);
+  for (std::size_t i = 0; i < kSlotFields; ++i) out.f[i] = load(fields(slot)[i]);
+  out.sum = load(slot.checksum);
+}
+
+// Whether a clean copy holds a complete, consistent commit.
+bool valid(const SlotCopy &c, const DataHeader &h, Snapshot &out) {
+  if (c.seq == 0 || (c.seq & 1)) return false;
+  if (checksum(c.f, sizeof c.f) != c.sum) return false;
+  const std::uint64_t *f = c.f;
+  out = Snapshot{f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], c.sum};
   return out.rows <= h.capacity && out.heap_used <= h.heap_capacity && out.live <= out.rows &&
-         out.extra_off <= out.heap_used && out.extra_len <= out.heap_used - out.extra_off;
+         out.extra_off <= out.heap_used && out.extra_len <= out.heap_used - out.extra_off &&
+         out.prev_rows <= out.rows && out.prev_heap <= out.heap_used;
 }
 
 }  // namespace
@@ -104,16 +116,30 @@ void check_header(const void *base, std::size_t size, const std::string &what) {
                                    std::to_string(h.total_size) + " bytes)");
 }
 
-Snapshot read_snapshot(const DataHeader &h, const std::string &what) {
-  // A slot is unreadable only while the writer fills it; the other one is
-  // then complete. Two torn reads in a row mean two commits raced this
-  // copy, so retrying a little is enough unless the store is corrupt.
-  for (int attempt = 0; attempt < 10000; ++attempt) {
-    Snapshot a, b;
-    const bool ok_a = copy_slot(h.meta[0], h, a), ok_b = copy_slot(h.meta[1], h, b);
-    if (ok_a && (!ok_b || a.epoch > b.epoch)) return a;
-    if (ok_b) return b;
-    if (attempt > 100) std::this_thread::yield();
+Snapshot read_snapshot(const DataHeader &h, const std::string &what, std::uint64_t skip) {
+  // Both slots are read under one seqlock: were they read at different
+  // moments, a slot read before a commit and the other read while the next
+  // commit rewrote it would yield a commit older than one already visible.
+  // Read cleanly, a slot being written means the other holds the newest
+  // commit; a slot a dead writer left half-written stays so, and the other
+  // is the newest too.
+  for (int attempt = 0; attempt < 100000; ++attempt) {
+    SlotCopy a, b;
+    copy_slot(h.meta[0], a);
+    copy_slot(h.meta[1], b);
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    const bool clean = __atomic_load_n(&h.meta[0].seq, __ATOMIC_RELAXED) == a.seq &&
+                       __atomic_load_n(&h.meta[1].seq, __ATOMIC_RELAXED) == b.seq;
+    if (!clean) {
+      if (attempt > 100) std::this_thread::yield();
+      continue;
+    }
+    Snapshot sa, sb;
+    const bool ok_a = valid(a, h, sa) && sa.record_sum != skip;
+    const bool ok_b = valid(b, h, sb) && sb.record_sum != skip;
+    if (ok_a && (!ok_b || sa.epoch > sb.epoch)) return sa;
+    if (ok_b) return sb;
+    break;  // neither slot holds a commit
   }
   throw Error(NVDB_ECORRUPT, what + ": no consistent commit record");
 }
@@ -123,13 +149,10 @@ void publish(DataHeader &h, const Snapshot &s) {
   const std::uint64_t seq = load(slot.seq);
   __atomic_store_n(&slot.seq, seq | 1, __ATOMIC_RELAXED);  // odd: being written
   __atomic_thread_fence(__ATOMIC_RELEASE);
-  const std::uint64_t f[6] = {s.epoch, s.rows, s.heap_used, s.live, s.extra_off, s.extra_len};
-  store(slot.epoch, f[0]);
-  store(slot.rows, f[1]);
-  store(slot.heap_used, f[2]);
-  store(slot.live, f[3]);
-  store(slot.extra_off, f[4]);
-  store(slot.extra_len, f[5]);
+  const std::uint64_t f[kSlotFields] = {s.epoch,     s.rows,      s.heap_used,  s.live,
+                                        s.extra_off, s.extra_len, s.prev_rows,  s.prev_heap,
+                                        s.killed_off, s.killed_count, s.data_sum};
+  for (std::size_t i = 0; i < kSlotFields; ++i) store(fields(slot)[i], f[i]);
   store(slot.checksum, checksum(f, sizeof f));
   __atomic_store_n(&slot.seq, (seq | 1) + 1, __ATOMIC_RELEASE);  // even: complete
 }

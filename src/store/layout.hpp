@@ -41,12 +41,22 @@ struct MetaSlot {
   std::uint64_t live;       // rows alive at this epoch
   std::uint64_t extra_off;  // additional_data doc in the heap
   std::uint64_t extra_len;  // 0: never set
-  std::uint64_t checksum;   // of epoch .. extra_len
+  // What this commit added, so that after a machine crash a reader can tell
+  // whether all of it reached the disk (commits flushed in one go): rows
+  // from prev_rows, heap bytes from prev_heap, and the rows it killed (a u64
+  // list in the heap), summed in data_sum. data_sum 0: the data was flushed
+  // before this record, nothing to check.
+  std::uint64_t prev_rows, prev_heap, killed_off, killed_count, data_sum;
+  std::uint64_t checksum;   // of epoch .. data_sum
+  std::uint64_t pad[3];
 };
+static_assert(sizeof(MetaSlot) == 128, "commit records are two cache lines");
 
 // The committed state a reader works from, copied out of a MetaSlot.
 struct Snapshot {
   std::uint64_t epoch = 0, rows = 0, heap_used = 0, live = 0, extra_off = 0, extra_len = 0;
+  std::uint64_t prev_rows = 0, prev_heap = 0, killed_off = 0, killed_count = 0, data_sum = 0;
+  std::uint64_t record_sum = 0;  // the slot's checksum: names this commit record
 };
 
 struct RowEntry {
@@ -98,9 +108,10 @@ void init_header(DataHeader &h, std::uint32_t dim, std::uint32_t metric, std::ui
 // (another format version or layout). `what` names it in messages.
 void check_header(const void *base, std::size_t size, const std::string &what);
 
-// The newest consistent commit of a checked header. Retries while the
+// The newest consistent commit of a checked header, other than the record
+// named `skip` (a commit found torn by a crash; 0: none). Retries while the
 // writer is mid-publish; NVDB_ECORRUPT if no slot is ever consistent.
-Snapshot read_snapshot(const DataHeader &h, const std::string &what);
+Snapshot read_snapshot(const DataHeader &h, const std::string &what, std::uint64_t skip = 0);
 
 // Publishes s as the next commit (the writer only).
 void publish(DataHeader &h, const Snapshot &s);

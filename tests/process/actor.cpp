@@ -102,7 +102,10 @@ int reader(const char *locator, long until) {
     const long c = observe(db);
     ++queries;
     if (c < last) {
-      std::fprintf(stderr, "out of order: commit %ld after %ld\n", c, last);
+      char *info = nullptr;
+      nvdb_info(db, &info);
+      std::fprintf(stderr, "out of order: commit %ld after %ld (%s)\n", c, last, info ? info : "");
+      nvdb_free(info);
       return 3;
     }
     if (c != last) ++distinct;
