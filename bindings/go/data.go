@@ -1,0 +1,91 @@
+package nvdb
+
+import (
+	"encoding/json"
+	"unsafe"
+
+	"nvdb.dev/nvdb/internal/swig"
+)
+
+// AdditionalData returns the database's additional data: one JSON object,
+// {} until set (nano-vectordb's additional_data).
+func (db *DB) AdditionalData() (json.RawMessage, error) {
+	var s string
+	err := db.with("additional data", func(h swig.Struct_SS_nvdb_db, e swig.Error) {
+		s = swig.Get_additional_data(h, e)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return json.RawMessage(s), nil
+}
+
+// SetAdditionalData replaces the additional data with data, which must be
+// one JSON object (ErrJSON otherwise).
+func (db *DB) SetAdditionalData(data json.RawMessage) error {
+	return db.with("set additional data", func(h swig.Struct_SS_nvdb_db, e swig.Error) {
+		if hasNUL(string(data)) {
+			fail(e, ErrJSON, "the additional data contains a NUL character")
+			return
+		}
+		swig.Set_additional_data(h, string(data), e)
+	})
+}
+
+// ImportJSON upserts every record of the nano-vectordb file at path, and
+// takes its additional data if it has one; all or nothing. The file's
+// embedding_dim must be the database's (ErrMismatch).
+func (db *DB) ImportJSON(path string) error {
+	return db.with("import", func(h swig.Struct_SS_nvdb_db, e swig.Error) {
+		if hasNUL(path) {
+			fail(e, ErrInvalid, "the path contains a NUL character")
+			return
+		}
+		swig.Import_json(h, path, e)
+	})
+}
+
+// ExportJSON writes the database as a nano-vectordb file at path,
+// atomically, in the layout the Python package writes, so that it loads it
+// and answers the same. Only cosine databases can be exported (ErrMismatch).
+func (db *DB) ExportJSON(path string) error {
+	return db.with("export", func(h swig.Struct_SS_nvdb_db, e swig.Error) {
+		if hasNUL(path) {
+			fail(e, ErrInvalid, "the path contains a NUL character")
+			return
+		}
+		swig.Export_json(h, path, e)
+	})
+}
+
+// CopyFrom upserts every record of src into db and copies src's additional
+// data; all or nothing. The dimensions must be equal (ErrMismatch).
+func (db *DB) CopyFrom(src *DB) error {
+	if src == db {
+		// Copying a database onto itself changes nothing; taking its lock
+		// twice could deadlock behind a Close waiting between the two.
+		_, err := db.Count()
+		return err
+	}
+	// Both handles stay open during the copy. Their locks are taken in
+	// address order, so two copies in opposite directions cannot deadlock
+	// behind pending Closes.
+	first, second := db, src
+	if src != nil && uintptr(unsafe.Pointer(src)) < uintptr(unsafe.Pointer(db)) {
+		first, second = src, db
+	}
+	var copyErr error
+	err := first.with("copy", func(h1 swig.Struct_SS_nvdb_db, _ swig.Error) {
+		copyErr = second.with("copy", func(h2 swig.Struct_SS_nvdb_db, e swig.Error) {
+			if first == db {
+				swig.Copy(h1, h2, e)
+			} else {
+				swig.Copy(h2, h1, e)
+			}
+		})
+	})
+	if err != nil {
+		return err
+	}
+	return copyErr
+}

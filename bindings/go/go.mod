@@ -1,0 +1,3 @@
+module nvdb.dev/nvdb
+
+go 1.19
