@@ -146,7 +146,7 @@ void nvdb_b_ids_free(nvdb_b_ids *ids) {
   nvdb_b_clear(ids);
   free(ids);
 }
-int nvdb_b_ids_add(nvdb_b_ids *ids, const char *id) { return nvdb_b_push(ids, id); }
+int nvdb_b_ids_add(nvdb_b_ids *ids, const char *id) { return ids ? nvdb_b_push(ids, id) : 0; }
 
 /* Batches of records (upsert). */
 nvdb_b_batch *nvdb_b_batch_new(void) { return (nvdb_b_batch *)calloc(1, sizeof(nvdb_b_batch)); }
@@ -162,6 +162,7 @@ void nvdb_b_batch_free(nvdb_b_batch *b) {
 /* Adds one record: id or NULL (generated), len floats, metadata JSON or NULL. 0 if out of memory. */
 int nvdb_b_batch_add(nvdb_b_batch *b, const char *id, const float *vector, size_t len,
                      const char *metadata) {
+  if (!b || (len && !vector)) return 0;
   if (b->floats + len > b->floats_capacity) {
     size_t cap = b->floats_capacity ? 2 * b->floats_capacity : 1024;
     while (cap < b->floats + len) cap *= 2;
@@ -189,6 +190,10 @@ long long nvdb_b_batch_count(nvdb_b_batch *b) { return (long long)b->ids.count; 
 /* Upserts a batch, all or nothing; the report lists updated and inserted ids. */
 nvdb_report *nvdb_b_upsert(nvdb_db *db, nvdb_b_batch *b, nvdb_b_error *err) {
   nvdb_report *report = NULL;
+  if (!b) {
+    nvdb_b_fail(err, NVDB_EINVAL, "upsert: the batch is NULL");
+    return NULL;
+  }
   const unsigned dim = nvdb_dim(db);
   for (size_t i = 0; db && i < b->ids.count; ++i) {
     if (b->lengths[i] != dim) {
@@ -214,6 +219,10 @@ void nvdb_b_report_free(nvdb_report *r) { nvdb_report_free(r); }
 /* Records with these ids, in the order asked (unknown ids skipped). */
 nvdb_records *nvdb_b_get(nvdb_db *db, nvdb_b_ids *ids, nvdb_b_error *err) {
   nvdb_records *out = NULL;
+  if (!ids) {
+    nvdb_b_fail(err, NVDB_EINVAL, "get: the id list is NULL");
+    return NULL;
+  }
   nvdb_b_record(err, nvdb_get(db, ids->count, (const char *const *)ids->items, &out));
   return out;
 }
@@ -229,6 +238,10 @@ void nvdb_b_records_free(nvdb_records *r) { nvdb_records_free(r); }
 
 long long nvdb_b_delete(nvdb_db *db, nvdb_b_ids *ids, nvdb_b_error *err) {
   size_t deleted = 0;
+  if (!ids) {
+    nvdb_b_fail(err, NVDB_EINVAL, "delete: the id list is NULL");
+    return 0;
+  }
   nvdb_b_record(err, nvdb_delete(db, ids->count, (const char *const *)ids->items, &deleted));
   return (long long)deleted;
 }

@@ -43,23 +43,37 @@ step "$nvdb" export "$work/docs.json" "$work/back-to-nano.json"
 echo; echo "back-to-nano.json is a file the Python nano-vectordb loads: $(head -c 60 "$work/back-to-nano.json")..."
 
 # One writer, several readers: the same vectors in shared memory, queried in
-# place by three reader processes while a writer commits.
+# place by reader processes written in C, Java, C# and Go while a writer
+# commits (bindings/*/examples and bindings/multilang/reader.c).
 step "$nvdb" import "$work/nano.json" "shm:$shm"
-for i in 1 2 3; do
+b=build/release/bindings
+declare -A reader=(
+  [C]="$b/nvdb_c_reader"
+  [Java]="java -cp $b/java/nvdb.jar:$b/java/example-classes Reader"
+  [C#]="mono $b/csharp/Reader.exe"
+  [Go]="$b/go/nvdb-go-reader")
+langs=(C Java C# Go)
+declare -A ask answer
+for i in "${!langs[@]}"; do
+  lang=${langs[$i]}
   mkfifo "$work/ask$i" "$work/answer$i"
-  "$nvdb" query "shm:$shm" --top-k 1 <"$work/ask$i" >"$work/answer$i" &
-  exec {fd}>"$work/ask$i"; eval "ask$i=$fd"
-  exec {fd}<"$work/answer$i"; eval "answer$i=$fd"
+  # shellcheck disable=SC2086  # a reader command may hold several words
+  ${reader[$lang]} "shm:$shm" <"$work/ask$i" >"$work/answer$i" &
+  exec {fd}>"$work/ask$i"; ask[$lang]=$fd
+  exec {fd}<"$work/answer$i"; answer[$lang]=$fd
 done
-ask_all() {  # sends one query to each reader and prints the best id each finds
-  for i in 1 2 3; do
-    eval "echo '$1' >&\$ask$i; read -r line <&\$answer$i"
-    echo "  reader $i: $(echo "$line" | grep -o '"id": "[^"]*"')"
+ask_all() {  # sends one query to each reader and prints the best hit each finds
+  for lang in "${langs[@]}"; do
+    echo "$1" >&"${ask[$lang]}"
+    read -r line <&"${answer[$lang]}"
+    printf '  %-4s reader: %s\n' "$lang" "${line%% *}"
   done
 }
-near='[0.9, -0.1, 0.2, 0.3, 0.1, 0.7, -0.5, 0.4]'
-echo; echo "three reader processes attached (plus this info command):"; "$nvdb" info "shm:$shm" | grep -o '"readers":.*'
-echo "each reader answers $near:"; ask_all "$near"
+near='0.9 -0.1 0.2 0.3 0.1 0.7 -0.5 0.4'
+echo; echo "each reader answers [$near]:"; ask_all "$near"
+echo "the four reader processes, as the store lists them (and this info command):"
+"$nvdb" info "shm:$shm" | grep -o '"readers":.*' 
 echo; echo '$ echo {"id": "fresh", "vector": [0.9, -0.1, ...]} | nvdb upsert shm:...   # the writer commits'
-echo "{\"id\": \"fresh\", \"vector\": $near, \"metadata\": {\"by\": \"writer\"}}" | "$nvdb" upsert "shm:$shm"
+echo "{\"id\": \"fresh\", \"vector\": [${near// /, }], \"metadata\": {\"by\": \"writer\"}}" |
+  "$nvdb" upsert "shm:$shm"
 echo "the same readers, on their next query:"; ask_all "$near"

@@ -7,6 +7,11 @@ packages=(
   g++ cmake make pkg-config binutils
   libboost1.81-dev libboost-test1.81-dev libboost-json1.81-dev
   libssl-dev libxxhash-dev libcli11-dev
+  # The bindings: SWIG, then Java (JDK, JUnit 5, Gson for the tests), C#
+  # (mono, NUnit 2.6, System.Json for the tests) and Go.
+  swig default-jdk-headless junit5 libgoogle-gson-java
+  mono-mcs nunit-console libnunit-cil-dev libmono-system-json4.0-cil
+  golang-go
 )
 # Extra tools: clang for the libFuzzer targets.
 if [[ "${1:-}" == "--with-fuzzers" ]]; then
