@@ -86,6 +86,7 @@ RowView Generation::row(std::uint64_t i) const {
 }
 
 void Generation::write_heap(std::uint64_t off, std::string_view bytes) {
+  if (bytes.empty()) return;  // its data() may be null, which memcpy must not get
   std::memcpy(base_ + header().heap_off + off, bytes.data(), bytes.size());
 }
 
