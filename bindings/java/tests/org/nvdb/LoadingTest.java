@@ -10,8 +10,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * How the jar finds its native library: next to itself, else on java.library.path, else a
- * clear error. Each case runs LoadProbe in a child JVM with a copy of the jar.
+ * How the jar finds its native library: next to itself, else where the install puts it, else on
+ * java.library.path, else a clear error. Each case runs LoadProbe in a child JVM with a copy of
+ * the jar.
  */
 class LoadingTest {
   private static final String LIBRARY = System.mapLibraryName("nvdb_java");
@@ -33,6 +34,19 @@ class LoadingTest {
   @Test
   void theLibraryNextToTheJarIsFound() throws Exception {
     TestSupport.Child child = probe(copyJar("beside", true), "/nonexistent");
+    assertEquals(0, child.exitCode, child.output);
+    assertEquals("loaded " + System.getProperty("nvdb.version"), child.output.strip());
+  }
+
+  @Test
+  void theLibraryWhereTheInstallPutsItIsFound() throws Exception {
+    Path jarDir = Files.createDirectories(tmp.resolve("prefix/share/java"));
+    Path jar = Files.copy(TestSupport.nvdbJar(), jarDir.resolve("nvdb.jar"));
+    Path jniDir = jarDir.resolve(InstallLayout.JNI_DIR_FROM_JAR).normalize();
+    assertTrue(jniDir.startsWith(tmp), jniDir.toString());
+    Files.createDirectories(jniDir);
+    Files.copy(TestSupport.nvdbJar().resolveSibling(LIBRARY), jniDir.resolve(LIBRARY));
+    TestSupport.Child child = probe(jar, "/nonexistent");
     assertEquals(0, child.exitCode, child.output);
     assertEquals("loaded " + System.getProperty("nvdb.version"), child.output.strip());
   }

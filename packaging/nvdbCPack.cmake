@@ -1,0 +1,131 @@
+# Debian packages of nvdb, one per install component (docs/install.md):
+#
+#   component  package          holds
+#   runtime    libnvdb0         libnvdb.so.0 (and .so.0.1.0)
+#   dev        libnvdb-dev      nvdb.h, libnvdb.so, the CMake package, nvdb.pc
+#   tools      nvdb-tools       the nvdb command
+#   java       libnvdb-java     nvdb.jar and its JNI library
+#   csharp     libnvdb-cil      Nvdb.dll and its native library
+#   go         golang-nvdb-dev  the Go module's source
+#
+# Build them from a tree configured for /usr (the `deb` preset):
+#   cmake --preset deb && cmake --build --preset deb && cpack --preset deb
+# Included from the top-level CMakeLists.txt only, after every install rule.
+
+set(CPACK_PACKAGE_NAME nvdb)
+set(CPACK_PACKAGE_VENDOR "nvdb")
+set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
+set(CPACK_PACKAGE_DIRECTORY ${PROJECT_BINARY_DIR}/packages)
+set(CPACK_GENERATOR DEB)
+set(CPACK_STRIP_FILES ON)
+
+# The packages install under /usr, where the tree was configured to go: the
+# CMake and pkg-config files and the Java layout are derived from that prefix.
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_NVDB_CONFIGURED_PREFIX "${CMAKE_INSTALL_PREFIX}")
+set(CPACK_PROJECT_CONFIG_FILE ${CMAKE_CURRENT_LIST_DIR}/nvdbCPackProject.cmake)
+
+set(CPACK_DEB_COMPONENT_INSTALL ON)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # name_version-release_arch.deb
+set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
+if(NOT CPACK_DEBIAN_PACKAGE_MAINTAINER)
+  set(CPACK_DEBIAN_PACKAGE_MAINTAINER "nvdb maintainers <maintainers@nvdb.dev>")
+endif()
+set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
+set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
+# Library dependencies come from dpkg-shlibdeps. It meets libnvdb.so.0 (which
+# the other packages link) in the build tree, with no package to name; the
+# dependency on libnvdb0 is the inter-component one below, of the exact version.
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+get_target_property(nvdb_binary_dir nvdb BINARY_DIR)
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS ${nvdb_binary_dir})
+set(CPACK_DEBIAN_ENABLE_COMPONENT_DEPENDS ON)
+
+# libnvdb0 declares, in its shlibs file, the dependency that packages linking
+# libnvdb.so.0 take: this version or newer (CPack's own GENERATE_SHLIBS would
+# also list the bindings' unversioned native libraries). CPack adds the
+# ldconfig calls to postinst and postrm.
+set(nvdb_shlibs ${PROJECT_BINARY_DIR}/packaging/libnvdb0/shlibs)
+file(CONFIGURE OUTPUT ${nvdb_shlibs}
+  CONTENT "libnvdb ${PROJECT_VERSION_MAJOR} libnvdb0 (>= ${PROJECT_VERSION})\n")
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_CONTROL_EXTRA ${nvdb_shlibs})
+set(CPACK_COMPONENT_RUNTIME_DESCRIPTION "vector database with a C API - shared library
+nvdb stores records (an id, a float32 vector and a JSON metadata object) and
+answers exact nearest-neighbour queries over them, with the semantics and the
+file format of the Python nano-vectordb, behind a stable C API.
+.
+This package holds the shared library, libnvdb.so.0.")
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME libnvdb0)
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_SECTION libs)
+
+set(CPACK_COMPONENT_DEV_DEPENDS runtime)
+set(CPACK_COMPONENT_DEV_DESCRIPTION "vector database with a C API - development files
+nvdb stores records (an id, a float32 vector and a JSON metadata object) and
+answers exact nearest-neighbour queries over them.
+.
+This package holds the C header nvdb.h, the libnvdb.so link, the CMake
+package (find_package(nvdb), target nvdb::nvdb) and nvdb.pc for pkg-config.")
+set(CPACK_DEBIAN_DEV_PACKAGE_NAME libnvdb-dev)
+set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
+
+set(CPACK_COMPONENT_TOOLS_DEPENDS runtime)
+set(CPACK_COMPONENT_TOOLS_DESCRIPTION "vector database with a C API - command-line tool
+nvdb stores records (an id, a float32 vector and a JSON metadata object) and
+answers exact nearest-neighbour queries over them.
+.
+This package holds the nvdb command: upsert, query, get, delete, import and
+export, speaking JSON one value per line.")
+set(CPACK_DEBIAN_TOOLS_PACKAGE_NAME nvdb-tools)
+set(CPACK_DEBIAN_TOOLS_PACKAGE_SECTION database)
+
+set(CPACK_COMPONENT_JAVA_DEPENDS runtime)
+set(CPACK_COMPONENT_JAVA_DESCRIPTION "vector database with a C API - Java binding
+nvdb stores records (an id, a float32 vector and a JSON metadata object) and
+answers exact nearest-neighbour queries over them.
+.
+This package holds the Java binding (package org.nvdb, Java 17 or newer):
+/usr/share/java/nvdb.jar and its JNI library, which the jar finds by itself.")
+set(CPACK_DEBIAN_JAVA_PACKAGE_NAME libnvdb-java)
+set(CPACK_DEBIAN_JAVA_PACKAGE_SECTION java)
+
+set(CPACK_COMPONENT_CSHARP_DEPENDS runtime)
+set(CPACK_COMPONENT_CSHARP_DESCRIPTION "vector database with a C API - C# binding
+nvdb stores records (an id, a float32 vector and a JSON metadata object) and
+answers exact nearest-neighbour queries over them.
+.
+This package holds the C# binding (namespace Nvdb) for Mono:
+/usr/lib/cli/nvdb/Nvdb.dll and its native library.")
+set(CPACK_DEBIAN_CSHARP_PACKAGE_NAME libnvdb-cil)
+set(CPACK_DEBIAN_CSHARP_PACKAGE_SECTION cli-mono)
+set(CPACK_DEBIAN_CSHARP_PACKAGE_DEPENDS "mono-runtime (>= 6.8), libmono-corlib4.5-cil (>= 6.8)")
+
+# Go modules are built from source: the package holds the module and depends
+# on what cgo needs to build it, the header and nvdb.pc.
+set(CPACK_COMPONENT_GO_DEPENDS dev)
+set(CPACK_COMPONENT_GO_DESCRIPTION "vector database with a C API - Go binding
+nvdb stores records (an id, a float32 vector and a JSON metadata object) and
+answers exact nearest-neighbour queries over them.
+.
+This package holds the source of the Go module nvdb.dev/nvdb in
+/usr/share/gocode/src/nvdb.dev/nvdb; cgo builds it with the flags of
+pkg-config's nvdb.")
+set(CPACK_DEBIAN_GO_PACKAGE_NAME golang-nvdb-dev)
+set(CPACK_DEBIAN_GO_PACKAGE_SECTION golang)
+set(CPACK_DEBIAN_GO_PACKAGE_DEPENDS "pkgconf | pkg-config")
+
+# Only the components this tree builds (the bindings are optional).
+set(CPACK_COMPONENTS_ALL runtime dev)
+if(TARGET nvdb_cli)
+  list(APPEND CPACK_COMPONENTS_ALL tools)
+endif()
+if(TARGET nvdb_java)
+  list(APPEND CPACK_COMPONENTS_ALL java)
+endif()
+if(TARGET nvdb_csharp)
+  list(APPEND CPACK_COMPONENTS_ALL csharp)
+endif()
+if(TARGET nvdb_go)
+  list(APPEND CPACK_COMPONENTS_ALL go)
+endif()
+
+include(CPack)
