@@ -604,8 +604,8 @@ void Database::follow_writer() const {
     if (std::atomic_load(&gen_)->number() == number) return;
     try {
       auto fresh = store::Generation::open(place_, number, false);
-      std::atomic_store(const_cast<std::shared_ptr<store::Generation> *>(&gen_), fresh);
-      const_cast<store::Root &>(*root_).set_reader_generation(number);
+      std::atomic_store(&gen_, fresh);
+      root_->set_reader_generation(number);
       return;
     } catch (const Error &e) {
       if (e.status() != NVDB_ENOTFOUND) throw;  // else superseded already: look again
@@ -753,7 +753,7 @@ std::string Database::info_json() const {
     out += ",\"generation\":" + std::to_string(v.gen->number()) +
            ",\"epoch\":" + std::to_string(v.snap.epoch) + ",\"rows\":" + std::to_string(v.snap.rows) +
            ",\"capacity\":" + std::to_string(v.gen->capacity()) + ",\"readers\":[";
-    const auto readers = const_cast<store::Root &>(*root_).readers();
+    const auto readers = root_->readers();
     for (std::size_t i = 0; i < readers.size(); ++i) {
       if (i) out += ",";
       out += "{\"pid\":" + std::to_string(readers[i].pid) +

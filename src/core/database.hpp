@@ -158,11 +158,13 @@ class Database {
   const bool durable_;
   const unsigned permissions_;
   store::Place place_;
-  std::optional<store::Root> root_;  // shm and file stores
+  // shm and file stores. Mutable: a read may update this process's reader
+  // slot and free the slots of dead readers.
+  mutable std::optional<store::Root> root_;
 
   // The current generation; replaced (atomically) only by rewrite() in a
-  // writer, or by follow_writer() in a reader.
-  std::shared_ptr<store::Generation> gen_;
+  // writer, or by follow_writer() in a reader (hence mutable).
+  mutable std::shared_ptr<store::Generation> gen_;
   mutable std::mutex follow_mutex_;
 
   mutable std::mutex write_mutex_;
