@@ -24,8 +24,13 @@ struct ThreadPool::Job {
   std::exception_ptr error;
 };
 
+// The process-wide pool is never destroyed. Destroying it would join its
+// workers from a static destructor while the process exits, which can hang
+// (a language runtime such as mono exiting with threads of its own was seen
+// to). libnvdb is linked with -z nodelete, so the workers' code stays
+// mapped even after dlclose, and exit simply ends the idle workers.
 ThreadPool &ThreadPool::instance() {
-  static ThreadPool pool([] {
+  static ThreadPool *pool = new ThreadPool([] {
     std::size_t threads = std::max(1u, std::thread::hardware_concurrency());
     if (const char *env = std::getenv("NVDB_THREADS")) {
       long v = std::strtol(env, nullptr, 10);
@@ -33,7 +38,7 @@ ThreadPool &ThreadPool::instance() {
     }
     return threads;
   }());
-  return pool;
+  return *pool;
 }
 
 ThreadPool::ThreadPool(std::size_t threads) {
