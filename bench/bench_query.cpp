@@ -6,6 +6,8 @@
 //   nvdb_bench [--quick] [--json FILE]
 #include <nvdb.h>
 
+#include "bench_common.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -25,11 +27,10 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double ms_since(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
+using bench::Clock;
+using bench::ms_since;
+using bench::Stats;
+using bench::summarize;
 
 [[noreturn]] void fail(const std::string &what) {
   std::fprintf(stderr, "nvdb_bench: %s\n", what.c_str());
@@ -41,16 +42,6 @@ void check(int status, const char *call) {
     fail(std::string(call) + " failed: " + nvdb_strerror(status) + ": " + nvdb_errmsg());
 }
 
-struct Stats {
-  double median, p90;
-};
-
-Stats summarize(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  double median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-  return {median, v[(n * 9 + 9) / 10 - 1]};  // p90 by nearest rank
-}
 
 // The library's pool size: one thread per core, or NVDB_THREADS.
 unsigned thread_count() {
@@ -372,18 +363,10 @@ bool write_json(const char *path, const std::vector<Result> &results, const std:
 }  // namespace
 
 int main(int argc, char **argv) {
-  bool quick = false;
-  const char *json_path = nullptr;
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--quick") == 0) {
-      quick = true;
-    } else if (std::strcmp(argv[i], "--json") == 0 && i + 1 < argc) {
-      json_path = argv[++i];
-    } else {
-      std::fprintf(stderr, "usage: %s [--quick] [--json FILE]\n", argv[0]);
-      return 2;
-    }
-  }
+  bench::Args args;
+  if (!bench::parse_args(argc, argv, args)) return 2;
+  const bool quick = args.quick;
+  const char *json_path = args.json_path;
   const int reps = quick ? 20 : 50;
   const unsigned threads = thread_count();
   const SumKernel kernel = choose_sum();

@@ -13,6 +13,8 @@
 // its stdin and stdout.
 #include <nvdb.h>
 
+#include "bench_common.hpp"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -42,11 +44,10 @@ extern char **environ;
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double ms_since(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
+using bench::Clock;
+using bench::ms_since;
+using bench::Stats;
+using bench::summarize;
 
 // ---------------------------------------------------------------------------
 // Failing and cleaning up.
@@ -109,17 +110,6 @@ void check(int status, const std::string &call) {
 // ---------------------------------------------------------------------------
 // Statistics and random data.
 
-struct Stats {
-  double median = 0, p90 = 0, max = 0;
-};
-
-Stats summarize(std::vector<double> v) {
-  if (v.empty()) return {};
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  const double median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-  return {median, v[(n * 9 + 9) / 10 - 1], v.back()};  // p90 by nearest rank
-}
 
 // xorshift64*: fills 400 MB of vectors in well under a second, where a
 // normal distribution takes several. Uniform components serve as well: a
@@ -1095,18 +1085,10 @@ Results run(const Config &c) {
 }
 
 int bench_main(int argc, char **argv) {
-  bool quick = false;
-  const char *json_path = nullptr;
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--quick") == 0) {
-      quick = true;
-    } else if (std::strcmp(argv[i], "--json") == 0 && i + 1 < argc) {
-      json_path = argv[++i];
-    } else {
-      std::fprintf(stderr, "usage: %s [--quick] [--json FILE]\n", argv[0]);
-      return 2;
-    }
-  }
+  bench::Args args;
+  if (!bench::parse_args(argc, argv, args)) return 2;
+  const bool quick = args.quick;
+  const char *json_path = args.json_path;
   // A reader that died is reported by the read that finds its pipe closed;
   // a write to it must not kill the bench before it cleans up.
   ::signal(SIGPIPE, SIG_IGN);

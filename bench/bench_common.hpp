@@ -1,0 +1,51 @@
+// What both benchmarks need: a clock, medians and percentiles, and the
+// shared command line ([--quick] [--json FILE]).
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <vector>
+
+namespace bench {
+
+using Clock = std::chrono::steady_clock;
+
+inline double ms_since(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+struct Stats {
+  double median = 0, p90 = 0, max = 0;
+};
+
+inline Stats summarize(std::vector<double> v) {
+  if (v.empty()) return {};
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  const double median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+  return {median, v[(n * 9 + 9) / 10 - 1], v.back()};  // p90 by nearest rank
+}
+
+struct Args {
+  bool quick = false;
+  const char *json_path = nullptr;
+};
+
+// False (after a usage line on stderr) if the arguments are not understood.
+inline bool parse_args(int argc, char **argv, Args &args) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--quick") == 0) {
+      args.quick = true;
+    } else if (std::strcmp(argv[i], "--json") == 0 && i + 1 < argc) {
+      args.json_path = argv[++i];
+    } else {
+      std::fprintf(stderr, "usage: %s [--quick] [--json FILE]\n", argv[0]);
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace bench
