@@ -273,68 +273,77 @@ void Database::recover_as_writer() {
 // ---------------------------------------------------------------------------
 // Preparing batches: every check happens here, before anything changes.
 
-void Database::add_checked_row(Batch &batch, Record &&record, const float *vector,
-                               double squared_norm, const std::string &where) const {
-  check_id(record.id, where);
-  float *out = batch.vectors.data() + batch.records.size() * dim_;
-  if (metric_ == kernels::Metric::cosine && !is_unit_length(squared_norm))
-    normalize(vector, dim_, squared_norm, out);
-  else
-    std::copy(vector, vector + dim_, out);
-  batch.records.push_back(std::move(record));
+// The squared norms of n vectors, summed on the thread pool; the checks
+// that use them run in record order, so an error names the first bad record.
+std::vector<double> Database::squared_norms(std::size_t n, const float *vectors) const {
+  constexpr std::size_t kPerTask = 256;
+  std::vector<double> norms(n);
+  ThreadPool::instance().parallel_for((n + kPerTask - 1) / kPerTask, [&](std::size_t t) {
+    for (std::size_t i = t * kPerTask; i < std::min(n, (t + 1) * kPerTask); ++i)
+      norms[i] = squared_norm(vectors + i * dim_, dim_);
+  });
+  return norms;
 }
 
 Database::Batch Database::prepare(std::size_t n, const char *const *ids, const float *vectors,
                                   const char *const *metadata) const {
   if (n > 0 && !vectors) throw Error(NVDB_EINVAL, "upsert: vectors is NULL");
+  auto where = [&](std::size_t i) { return describe_record(i, ids && ids[i] ? ids[i] : ""); };
   Batch batch;
+  batch.vectors = vectors;
+  batch.normalize_by = squared_norms(n, vectors);
   batch.records.reserve(n);
-  batch.vectors.resize(n * dim_);
   for (std::size_t i = 0; i < n; ++i) {
-    const float *v = vectors + i * dim_;
+    double &sq = batch.normalize_by[i];
+    if (!vector_passes(sq, metric_)) check_vector(vectors + i * dim_, dim_, metric_, where(i));
+    // Under cosine every accepted vector is normalised, even one of length
+    // 1 within rounding, so the API behaves like nano-vectordb.
+    if (metric_ != kernels::Metric::cosine) sq = 0;
     const char *given = ids ? ids[i] : nullptr;
-    std::string where = describe_record(i, given ? given : "");
-    double sq = check_vector(v, dim_, metric_, where);
     Record rec;
     if (given) {
       rec.id = given;
     } else {
       // nano-vectordb's rule: the md5 of the vector as given, before
       // normalisation, and "__id__" comes last in the record.
-      rec.id = md5_hex(v, dim_ * sizeof(float));
+      rec.id = md5_hex(vectors + i * dim_, dim_ * sizeof(float));
     }
     const char *meta = metadata ? metadata[i] : nullptr;
-    rec.meta = meta ? json::encode_object(meta, where + ": metadata", true) : json::empty_object();
+    rec.meta = meta ? json::encode_object(meta, where(i) + ": metadata", true) : json::empty_object();
     if (!given) rec.id_pos = json::Value(rec.meta.data()).count();
-    // Under cosine every accepted vector is normalised here, even one of
-    // length 1 within rounding, so the API behaves like nano-vectordb.
-    float *out = batch.vectors.data() + i * dim_;
-    if (metric_ == kernels::Metric::cosine)
-      normalize(v, dim_, sq, out);
-    else
-      std::copy(v, v + dim_, out);
-    check_id(rec.id, where);
+    if (!id_passes(rec.id)) check_id(rec.id, where(i));
     batch.records.push_back(std::move(rec));
   }
   return batch;
 }
 
-Database::Batch Database::prepare_file(nanovdb::File &&file) const {
+// Records and vectors that came from elsewhere (a file, another database):
+// checked as an upsert's are, and normalised under cosine only if they are
+// not of unit length already, so that stored vectors keep their exact bits.
+Database::Batch Database::prepare_owned(std::vector<Record> &&records,
+                                        std::vector<float> &&vectors) const {
   Batch batch;
-  const std::size_t n = file.records.size();
-  batch.records.reserve(n);
-  batch.vectors.resize(n * dim_);
-  for (std::size_t i = 0; i < n; ++i) {
-    const float *v = file.matrix.data() + i * dim_;
-    std::string where = describe_record(i, file.records[i].id);
-    double sq = check_vector(v, dim_, metric_, where);
-    Record rec{std::move(file.records[i].id), file.records[i].id_is_number,
-               file.records[i].id_pos, std::move(file.records[i].meta)};
-    add_checked_row(batch, std::move(rec), v, sq, where);
+  batch.records = std::move(records);
+  batch.owned = std::move(vectors);
+  batch.vectors = batch.owned.data();
+  auto where = [&](std::size_t i) { return describe_record(i, batch.records[i].id); };
+  batch.normalize_by = squared_norms(batch.records.size(), batch.vectors);
+  for (std::size_t i = 0; i < batch.records.size(); ++i) {
+    double &sq = batch.normalize_by[i];
+    if (!vector_passes(sq, metric_)) check_vector(batch.vectors + i * dim_, dim_, metric_, where(i));
+    if (metric_ != kernels::Metric::cosine || is_unit_length(sq)) sq = 0;
+    if (!id_passes(batch.records[i].id)) check_id(batch.records[i].id, where(i));
   }
   return batch;
 }
 
+Database::Batch Database::prepare_file(nanovdb::File &&file) const {
+  std::vector<Record> records;
+  records.reserve(file.records.size());
+  for (auto &r : file.records)
+    records.push_back(Record{std::move(r.id), r.id_is_number, r.id_pos, std::move(r.meta)});
+  return prepare_owned(std::move(records), std::move(file.matrix));
+}
 
 // ---------------------------------------------------------------------------
 // Applying a prepared batch: one commit. Rows are appended past the last
@@ -370,6 +379,7 @@ UpsertReport Database::apply(Batch &&batch) {
 
   store::Snapshot next = next_commit();
   std::vector<std::uint64_t> killed;
+  std::vector<float> unit(dim_);
   for (std::size_t src : order) {
     const Record &rec = batch.records[src];
     auto it = index_.find(rec.id);
@@ -377,8 +387,12 @@ UpsertReport Database::apply(Batch &&batch) {
       gen_->kill(it->second, next.epoch);
       killed.push_back(it->second);
     }
-    gen_->write_row(next.rows, next.heap_used, rec.id, rec.id_is_number, rec.id_pos, rec.meta,
-                    batch.vectors.data() + src * dim_);
+    const float *vector = batch.vectors + src * dim_;
+    if (batch.normalize_by[src] != 0) {
+      normalize(vector, dim_, batch.normalize_by[src], unit.data());
+      vector = unit.data();
+    }
+    gen_->write_row(next.rows, next.heap_used, rec.id, rec.id_is_number, rec.id_pos, rec.meta, vector);
     next.rows++;
     next.heap_used += rec.id.size() + rec.meta.size();
   }
@@ -547,19 +561,20 @@ void Database::import_json(const std::string &path) {
 }
 
 // The live records of one commit, with their vectors as stored.
-Database::Batch Database::copy_live_rows() const {
+std::pair<std::vector<Record>, std::vector<float>> Database::copy_live_rows() const {
   const View v = view();
-  Batch batch;
-  batch.records.reserve(v.snap.live);
-  batch.vectors.reserve(v.snap.live * dim_);
+  std::vector<Record> records;
+  std::vector<float> vectors;
+  records.reserve(v.snap.live);
+  vectors.reserve(v.snap.live * dim_);
   for (std::uint64_t row = 0; row < v.snap.rows; ++row) {
     if (!v.gen->alive(row, v.snap.epoch)) continue;
     const store::RowView r = v.gen->row(row);
-    batch.records.push_back(
+    records.push_back(
         Record{std::string(r.id), r.id_is_number, r.id_pos, std::string(r.meta, json::Value(r.meta).size())});
-    batch.vectors.insert(batch.vectors.end(), v.gen->vector(row), v.gen->vector(row) + dim_);
+    vectors.insert(vectors.end(), v.gen->vector(row), v.gen->vector(row) + dim_);
   }
-  return batch;
+  return {std::move(records), std::move(vectors)};
 }
 
 void Database::copy_from(Database &src) {
@@ -568,17 +583,9 @@ void Database::copy_from(Database &src) {
   if (src.dim_ != dim_)
     throw Error(NVDB_EMISMATCH, "copy: the source has dim " + std::to_string(src.dim_) +
                                     ", the destination " + std::to_string(dim_));
-  Batch all = src.copy_live_rows();
+  auto [records, vectors] = src.copy_live_rows();
   const std::string additional = src.additional_data_doc();
-  Batch batch;
-  batch.records.reserve(all.records.size());
-  batch.vectors.resize(all.vectors.size());
-  for (std::size_t i = 0; i < all.records.size(); ++i) {
-    const float *v = all.vectors.data() + i * dim_;
-    std::string where = describe_record(i, all.records[i].id);
-    double sq = check_vector(v, dim_, metric_, where);
-    add_checked_row(batch, std::move(all.records[i]), v, sq, where);
-  }
+  Batch batch = prepare_owned(std::move(records), std::move(vectors));
   std::lock_guard lock(write_mutex_);
   apply(std::move(batch));
   if (!additional.empty()) set_additional_doc(additional);

@@ -22,6 +22,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "kernels/kernels.hpp"
@@ -114,9 +115,18 @@ class Database {
   explicit Database(const Config &config);
 
   // A batch that passed every check, ready to apply without failing.
+  // Vectors are not copied here: apply() writes each one into the store
+  // once, normalising it on the way, which halves the memory a large batch
+  // touches.
   struct Batch {
     std::vector<Record> records;
-    std::vector<float> vectors;  // records.size() * dim, already normalised
+    // records.size() * dim floats as given: the caller's memory (valid for
+    // the call) or `owned`.
+    const float *vectors = nullptr;
+    std::vector<float> owned;
+    // Per record: the squared norm to normalise by when it is stored, or 0
+    // to store the vector as it is.
+    std::vector<double> normalize_by;
   };
   // One commit of one generation: what a read works from.
   struct View {
@@ -131,9 +141,9 @@ class Database {
   Batch prepare(std::size_t n, const char *const *ids, const float *vectors,
                 const char *const *metadata) const;
   Batch prepare_file(nanovdb::File &&file) const;
-  Batch copy_live_rows() const;
-  void add_checked_row(Batch &batch, Record &&record, const float *vector, double squared_norm,
-                       const std::string &where) const;
+  std::pair<std::vector<Record>, std::vector<float>> copy_live_rows() const;
+  Batch prepare_owned(std::vector<Record> &&records, std::vector<float> &&vectors) const;
+  std::vector<double> squared_norms(std::size_t n, const float *vectors) const;
   void check_writable() const;
 
   View view() const;

@@ -1,10 +1,10 @@
 #include "store/object.hpp"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <boost/interprocess/anonymous_shared_memory.hpp>
 #include <boost/interprocess/exceptions.hpp>
 #include <boost/interprocess/permissions.hpp>
 #include <cctype>
@@ -137,12 +137,20 @@ Object Object::open(const Place &place, const std::string &name, bool writable) 
 
 Object Object::anonymous(std::size_t size) {
   Object o;
-  try {
-    o.region_ = bip::anonymous_shared_memory(size);
-  } catch (const bip::interprocess_exception &e) {
-    rethrow(e, "memory");
-  }
+  void *address = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (address == MAP_FAILED)
+    throw Error(errno == ENOMEM ? NVDB_ENOMEM : NVDB_EIO,
+                "memory: cannot map " + std::to_string(size) + " bytes: " + std::strerror(errno));
+  o.anonymous_.address = address;
+  o.anonymous_.size = size;
+  // A hint: where transparent huge pages are off, the memory is simply
+  // mapped with small pages.
+  (void)::madvise(address, size, MADV_HUGEPAGE);
   return o;
+}
+
+Object::AnonymousMapping::~AnonymousMapping() {
+  if (address) ::munmap(address, size);
 }
 
 void Object::remove(const Place &place, const std::string &name) {

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 
 namespace nvdb::store {
 
@@ -46,8 +47,10 @@ class Object {
   Object(Object &&) = default;
   Object &operator=(Object &&) = default;
 
-  char *data() const { return static_cast<char *>(region_.get_address()); }
-  std::size_t size() const { return region_.get_size(); }
+  char *data() const {
+    return static_cast<char *>(anonymous_.size ? anonymous_.address : region_.get_address());
+  }
+  std::size_t size() const { return anonymous_.size ? anonymous_.size : region_.get_size(); }
   // The descriptor of a shm or file object (for record locks), -1 otherwise.
   int fd() const { return fd_; }
   // Writes [offset, offset + len) to stable storage (files only; a no-op
@@ -58,10 +61,31 @@ class Object {
   void sync_all();
 
  private:
+  // Private anonymous memory, mapped directly rather than through
+  // Boost.Interprocess, whose anonymous memory is shared (shmem): private
+  // memory can use transparent huge pages, which makes filling a large
+  // database several times faster (one fault per 2 MB, not per 4 KB).
+  struct AnonymousMapping {
+    void *address = nullptr;
+    std::size_t size = 0;
+    AnonymousMapping() = default;
+    AnonymousMapping(AnonymousMapping &&o) noexcept { swap(o); }
+    AnonymousMapping &operator=(AnonymousMapping &&o) noexcept {
+      swap(o);
+      return *this;
+    }
+    ~AnonymousMapping();
+    void swap(AnonymousMapping &o) noexcept {
+      std::swap(address, o.address);
+      std::swap(size, o.size);
+    }
+  };
+
   Medium medium_ = Medium::memory;
   boost::interprocess::shared_memory_object shm_;
   boost::interprocess::file_mapping file_;
   boost::interprocess::mapped_region region_;
+  AnonymousMapping anonymous_;
   int fd_ = -1;
 };
 
