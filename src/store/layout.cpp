@@ -3,6 +3,8 @@
 #include <xxhash.h>
 
 #include <cstring>
+#include <fstream>
+#include <string>
 #include <thread>
 
 #include "core/error.hpp"
@@ -30,12 +32,14 @@ struct SlotCopy {
   std::uint64_t seq;
   std::uint64_t f[kSlotFields];
   std::uint64_t sum;
+  std::uint64_t boot;
 };
 
 void copy_slot(const MetaSlot &slot, SlotCopy &out) {
   out.seq = __atomic_load_n(&slot.seq, __ATOMIC_ACQUIRE);
   for (std::size_t i = 0; i < kSlotFields; ++i) out.f[i] = load(fields(slot)[i]);
   out.sum = load(slot.checksum);
+  out.boot = load(slot.boot);
 }
 
 // Whether a clean copy holds a complete, consistent commit.
@@ -43,7 +47,7 @@ bool valid(const SlotCopy &c, const DataHeader &h, Snapshot &out) {
   if (c.seq == 0 || (c.seq & 1)) return false;
   if (checksum(c.f, sizeof c.f) != c.sum) return false;
   const std::uint64_t *f = c.f;
-  out = Snapshot{f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], c.sum};
+  out = Snapshot{f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], c.sum, c.boot};
   return out.rows <= h.capacity && out.heap_used <= h.heap_capacity && out.live <= out.rows &&
          out.extra_off <= out.heap_used && out.extra_len <= out.heap_used - out.extra_off &&
          out.prev_rows <= out.rows && out.prev_heap <= out.heap_used;
@@ -52,6 +56,16 @@ bool valid(const SlotCopy &c, const DataHeader &h, Snapshot &out) {
 }  // namespace
 
 std::uint64_t checksum(const void *data, std::size_t size) { return XXH64(data, size, 0x6e766462); }
+
+std::uint64_t current_boot() {
+  static const std::uint64_t boot = [] {
+    std::ifstream in("/proc/sys/kernel/random/boot_id");
+    std::string id;
+    if (!std::getline(in, id) || id.empty()) return std::uint64_t{0};
+    return checksum(id.data(), id.size()) | 1;  // never 0
+  }();
+  return boot;
+}
 
 Geometry geometry(std::uint32_t dim, std::uint64_t capacity, std::uint64_t heap_capacity) {
   Geometry g;
@@ -154,6 +168,7 @@ void publish(DataHeader &h, const Snapshot &s) {
                                         s.killed_off, s.killed_count, s.data_sum};
   for (std::size_t i = 0; i < kSlotFields; ++i) store(fields(slot)[i], f[i]);
   store(slot.checksum, checksum(f, sizeof f));
+  store(slot.boot, current_boot());
   __atomic_store_n(&slot.seq, (seq | 1) + 1, __ATOMIC_RELEASE);  // even: complete
 }
 

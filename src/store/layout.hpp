@@ -48,7 +48,12 @@ struct MetaSlot {
   // before this record, nothing to check.
   std::uint64_t prev_rows, prev_heap, killed_off, killed_count, data_sum;
   std::uint64_t checksum;   // of epoch .. data_sum
-  std::uint64_t pad[3];
+  // The boot of the machine that made this commit (a hash of Linux's
+  // boot_id; 0 = unknown). Only a machine crash can leave a record on disk
+  // without its data, so a process of the same boot skips the data check
+  // (not covered by the checksum: a damaged value just means checking).
+  std::uint64_t boot;
+  std::uint64_t pad[2];
 };
 static_assert(sizeof(MetaSlot) == 128, "commit records are two cache lines");
 
@@ -57,7 +62,11 @@ struct Snapshot {
   std::uint64_t epoch = 0, rows = 0, heap_used = 0, live = 0, extra_off = 0, extra_len = 0;
   std::uint64_t prev_rows = 0, prev_heap = 0, killed_off = 0, killed_count = 0, data_sum = 0;
   std::uint64_t record_sum = 0;  // the slot's checksum: names this commit record
+  std::uint64_t boot = 0;
 };
+
+// This machine's current boot, as MetaSlot::boot records it (0 if unknown).
+std::uint64_t current_boot();
 
 struct RowEntry {
   std::uint64_t heap_off;  // id bytes, then the metadata doc

@@ -236,6 +236,12 @@ BOOST_AUTO_TEST_CASE(an_incomplete_last_commit_is_set_aside) {
     std::fstream f(dir.file("torn.nvdb.1"), std::ios::in | std::ios::out | std::ios::binary);
     f.seekp(4096 + 1024 * 8 + 1024 * 24 + 2 * 4 * sizeof(float));
     f.write("\x11\x22\x33\x44", 4);
+    // And the machine booted again since: the commit records (MetaSlots of
+    // 128 bytes at offset 128) name no boot, so the data is checked.
+    for (int slot = 0; slot < 2; ++slot) {
+      f.seekp(128 + 128 * slot + 104);  // MetaSlot::boot
+      f.write("\0\0\0\0\0\0\0\0", 8);
+    }
   }
   nvdb_db *r = open_db(loc, NVDB_OPEN_READ, 0);
   BOOST_TEST(count(r) == 1u);  // "b" was in the incomplete commit
