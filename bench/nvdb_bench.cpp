@@ -1,14 +1,27 @@
-// nvdb_bench: how close a single exact query comes to the memory-bandwidth
-// bound. An exact top-k query must read every stored vector once, so it can
-// be no faster than a plain parallel read of as many bytes; the ratio
-// query / read says how much the library adds on top (the target is <= 1.5).
+// nvdb_bench: the speed of exact search on this machine, each figure next to
+// a reference measured in the same run (CONTRACT section 6, issue "Speed"):
+//
+//   single query   vs the memory-bandwidth bound (a parallel read of as many
+//                  bytes: an exact query must read every vector once), on all
+//                  cores and on one thread; and faiss IndexFlatIP
+//   filtered query letting 10% of the records through, vs the unfiltered one
+//   upsert         of the whole dataset into a new database
+//   open           of a store file of that dataset for reading
 //
 //   nvdb_bench [--quick] [--json FILE]
+//
+// It prints a table and, with --json, writes the same figures to FILE.
+// docs/performance.md records a run.
 #include <nvdb.h>
 
 #include "bench_common.hpp"
 
+#ifdef NVDB_BENCH_FAISS
+#include <faiss/IndexFlat.h>
+#endif
+
 #include <algorithm>
+#include <cmath>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -201,21 +214,24 @@ std::vector<float> normal_vectors(std::size_t n, std::size_t dim, std::uint32_t 
   return v;
 }
 
-// Returns the seconds the whole upsert took (ids are built beforehand).
-double upsert_all(nvdb_db *db, const std::vector<float> &vectors, std::size_t n, std::size_t dim) {
-  constexpr std::size_t kBatch = 10000;
-  std::vector<std::string> ids(n);
-  for (std::size_t i = 0; i < n; ++i) ids[i] = "v" + std::to_string(i);
-  std::vector<const char *> id_ptrs(n);
-  for (std::size_t i = 0; i < n; ++i) id_ptrs[i] = ids[i].c_str();
-
-  auto start = Clock::now();
-  for (std::size_t b = 0; b < n; b += kBatch) {
-    std::size_t count = std::min(kBatch, n - b);
-    check(nvdb_upsert(db, count, id_ptrs.data() + b, vectors.data() + b * dim, count * dim,
-                      nullptr, nullptr),
-          "nvdb_upsert");
+// Upserts vectors in one call and returns the seconds it took (ids and
+// metadata are built beforehand). With metadata, record i gets
+// {"bucket": i % 10}, which a filter can select a tenth of the records by.
+double upsert_all(nvdb_db *db, const std::vector<float> &vectors, std::size_t n, bool metadata) {
+  std::vector<std::string> ids(n), metas(metadata ? n : 0);
+  std::vector<const char *> id_ptrs(n), meta_ptrs(metas.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    ids[i] = "v" + std::to_string(i);
+    id_ptrs[i] = ids[i].c_str();
   }
+  for (std::size_t i = 0; i < metas.size(); ++i) {
+    metas[i] = "{\"bucket\": " + std::to_string(i % 10) + "}";
+    meta_ptrs[i] = metas[i].c_str();
+  }
+  auto start = Clock::now();
+  check(nvdb_upsert(db, n, id_ptrs.data(), vectors.data(), vectors.size(),
+                    metadata ? meta_ptrs.data() : nullptr, nullptr),
+        "nvdb_upsert");
   double seconds = ms_since(start) / 1000;
   std::size_t stored = 0;
   check(nvdb_count(db, &stored), "nvdb_count");
@@ -223,17 +239,27 @@ double upsert_all(nvdb_db *db, const std::vector<float> &vectors, std::size_t n,
   return seconds;
 }
 
-// One top-10 query per call, each with the next of its own random vectors.
+nvdb_db *open_memory(std::size_t dim) {
+  nvdb_options opts = NVDB_OPTIONS_INIT;
+  opts.dim = static_cast<std::uint32_t>(dim);
+  nvdb_db *db = nullptr;
+  check(nvdb_open(&db, ":memory:", &opts), "nvdb_open");
+  return db;
+}
+
+// One top-10 query per call, each with the next of its own random vectors,
+// with an optional declarative filter.
 class Query {
  public:
   static constexpr std::uint32_t kTopK = 10;
 
-  Query(nvdb_db *db, std::size_t dim, std::size_t count)
-      : db_(db), dim_(dim), count_(count), vectors_(normal_vectors(count, dim, 7)) {}
+  Query(nvdb_db *db, std::size_t dim, std::size_t count, const char *filter = nullptr)
+      : db_(db), dim_(dim), count_(count), filter_(filter), vectors_(normal_vectors(count, dim, 7)) {}
 
   void operator()() {
     nvdb_query_options opts = NVDB_QUERY_OPTIONS_INIT;
     opts.top_k = kTopK;
+    opts.filter = filter_;
     nvdb_hits *hits = nullptr;
     const float *vector = vectors_.data() + (next_++ % count_) * dim_;
     check(nvdb_query(db_, vector, dim_, &opts, &hits), "nvdb_query");
@@ -245,6 +271,7 @@ class Query {
  private:
   nvdb_db *db_;
   std::size_t dim_, count_, next_ = 0;
+  const char *filter_;
   std::vector<float> vectors_;
 };
 
@@ -289,104 +316,277 @@ std::string db_info(nvdb_db *db) {
 }
 
 // ---------------------------------------------------------------------------
+// faiss, the reference library for exact search, on the same vectors.
 
-struct Result {
-  std::size_t n, dim;
-  Stats bound, query;
-  double upsert_s;
-  std::string info;
+#ifdef NVDB_BENCH_FAISS
+// Rows scaled to unit length, as nvdb stores them under cosine.
+std::vector<float> unit(std::vector<float> v, std::size_t dim) {
+  for (std::size_t r = 0; r < v.size() / dim; ++r) {
+    double sq = 0;
+    for (std::size_t i = 0; i < dim; ++i) sq += double(v[r * dim + i]) * v[r * dim + i];
+    const double inv = 1 / std::sqrt(sq);
+    for (std::size_t i = 0; i < dim; ++i) v[r * dim + i] = static_cast<float>(v[r * dim + i] * inv);
+  }
+  return v;
+}
 
-  double bytes() const { return double(n) * double(dim) * sizeof(float); }
-  double ratio() const { return query.median / bound.median; }
-  double bound_gbs() const { return bytes() / bound.median / 1e6; }
-  double upsert_vps() const { return double(n) / upsert_s; }
-  double upsert_gbs() const { return bytes() / upsert_s / 1e9; }
+// IndexFlatIP over the normalised vectors: inner product = cosine.
+class FaissQuery {
+ public:
+  FaissQuery(const std::vector<float> &unit_vectors, std::size_t dim, std::size_t count)
+      : index_(static_cast<faiss::Index::idx_t>(dim)), dim_(dim), count_(count),
+        queries_(unit(normal_vectors(count, dim, 7), dim)) {
+    index_.add(static_cast<faiss::Index::idx_t>(unit_vectors.size() / dim), unit_vectors.data());
+  }
+
+  void operator()() {
+    float scores[Query::kTopK];
+    faiss::Index::idx_t labels[Query::kTopK];
+    index_.search(1, queries_.data() + (next_++ % count_) * dim_, Query::kTopK, scores, labels);
+    if (labels[Query::kTopK - 1] < 0) fail("faiss: fewer than 10 hits");
+  }
+
+ private:
+  faiss::IndexFlatIP index_;
+  std::size_t dim_, count_, next_ = 0;
+  std::vector<float> queries_;
+};
+#endif
+
+// ---------------------------------------------------------------------------
+// The report: one row per figure, each with its reference and target.
+
+struct Row {
+  std::string what;           // what was measured
+  Stats stats;                // in ms
+  std::string reference;      // what it is compared to ("" = nothing)
+  double reference_ms = 0;
+  double ratio = 0;           // stats.median / reference_ms (or as the row says)
+  std::string target;         // e.g. "<= 1.2"; "" = context, not judged
+  bool met = true;
 };
 
-Result run_dataset(std::size_t n, std::size_t dim, int reps, Team &team, const SumKernel &kernel) {
-  Result res{n, dim, {}, {}, 0, ""};
-  nvdb_options opts = NVDB_OPTIONS_INIT;
-  opts.dim = static_cast<std::uint32_t>(dim);
-  opts.metric = NVDB_METRIC_COSINE;
-  nvdb_db *db = nullptr;
-  check(nvdb_open(&db, ":memory:", &opts), "nvdb_open");
-  res.upsert_s = upsert_all(db, normal_vectors(n, dim, 42), n, dim);
-  res.info = db_info(db);
-
-  BoundRead bound(n * dim, team, kernel);
-  Query query(db, dim, 2 * std::size_t(reps));  // more vectors than calls: none repeats
-  for (int i = 0; i < 3; ++i) query();  // wakes the library's pool for the first time
-  std::tie(res.bound, res.query) = time_interleaved(reps, std::ref(bound), std::ref(query));
-  check(nvdb_close(db), "nvdb_close");
-  return res;
-}
-
-void print_table(const std::vector<Result> &results) {
-  std::printf("\n%-14s %9s | %9s %9s | %9s %9s | %7s | %8s %12s %8s\n", "dataset", "MB",
-              "bound ms", "GB/s", "query ms", "p90 ms", "ratio", "upsert s", "vectors/s", "GB/s");
-  for (const Result &r : results) {
-    std::string name = std::to_string(r.n) + " x " + std::to_string(r.dim);
-    std::printf("%-14s %9.1f | %9.3f %9.2f | %9.3f %9.3f | %6.2f%s | %8.3f %12.0f %8.3f\n",
-                name.c_str(), r.bytes() / 1e6, r.bound.median, r.bound_gbs(), r.query.median,
-                r.query.p90, r.ratio(), r.ratio() <= 1.5 ? " " : "!", r.upsert_s, r.upsert_vps(),
-                r.upsert_gbs());
+Row compared(std::string what, Stats s, std::string reference, Stats ref, double limit) {
+  Row r{std::move(what), s, std::move(reference), ref.median, s.median / ref.median, "", true};
+  if (limit > 0) {
+    char t[32];
+    std::snprintf(t, sizeof t, "<= %.2f", limit);
+    r.target = t;
+    r.met = r.ratio <= limit;
   }
-  std::printf("\nbound: median time to sum N*dim floats on every thread; query: median and p90 of\n"
-              "nvdb_query (top 10, cosine); ratio = query median / bound median, target <= 1.5 "
-              "(! above)\n");
+  return r;
 }
 
-bool write_json(const char *path, const std::vector<Result> &results, const std::string &isa,
-                const SumKernel &kernel, unsigned threads, int reps, bool quick) {
+Row absolute(std::string what, Stats s, double limit_ms) {
+  Row r{std::move(what), s, "", 0, 0, "", true};
+  char t[32];
+  std::snprintf(t, sizeof t, "<= %g ms", limit_ms);
+  r.target = t;
+  r.met = s.median <= limit_ms;
+  return r;
+}
+
+void print_rows(const std::vector<Row> &rows) {
+  std::printf("\n%-40s %10s %9s | %-28s %10s | %7s  %s\n", "measure", "median ms", "p90 ms",
+              "reference", "ref ms", "ratio", "target");
+  for (const Row &r : rows) {
+    std::printf("%-40s %10.3f %9.3f | %-28s ", r.what.c_str(), r.stats.median, r.stats.p90,
+                r.reference.c_str());
+    if (r.reference.empty())
+      std::printf("%10s | %7s  ", "", "");
+    else
+      std::printf("%10.3f | %7.3f  ", r.reference_ms, r.ratio);
+    std::printf("%s%s\n", r.target.empty() ? "(context)" : r.target.c_str(),
+                r.target.empty() ? "" : (r.met ? "  met" : "  MISSED"));
+  }
+}
+
+std::string json_string(const std::string &s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+bool write_json(const char *path, const std::vector<Row> &rows, const std::string &header) {
   FILE *f = std::fopen(path, "w");
   if (!f) return false;
-  // kernel_isa is null when nvdb_info does not report it.
-  std::string isa_json = isa.empty() ? "null" : "\"" + isa + "\"";
-  std::fprintf(f,
-               "{\"nvdb_version\": \"%s\", \"kernel_isa\": %s, \"bound_isa\": \"%s\", "
-               "\"threads\": %u, \"repetitions\": %d, \"quick\": %s,\n \"datasets\": [",
-               nvdb_version(), isa_json.c_str(), kernel.isa, threads, reps, quick ? "true" : "false");
-  for (std::size_t i = 0; i < results.size(); ++i) {
-    const Result &r = results[i];
+  std::fprintf(f, "{%s,\n \"rows\": [", header.c_str());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const Row &r = rows[i];
     std::fprintf(f,
-                 "%s\n  {\"n\": %zu, \"dim\": %zu, \"bytes\": %.0f, \"bound_ms_median\": %.4f, "
-                 "\"bound_gb_per_s\": %.3f, \"query_ms_median\": %.4f, \"query_ms_p90\": %.4f, "
-                 "\"ratio\": %.3f, \"upsert_s\": %.4f, \"upsert_vectors_per_s\": %.0f, "
-                 "\"upsert_gb_per_s\": %.4f}",
-                 i ? "," : "", r.n, r.dim, r.bytes(), r.bound.median, r.bound_gbs(), r.query.median,
-                 r.query.p90, r.ratio(), r.upsert_s, r.upsert_vps(), r.upsert_gbs());
+                 "%s\n  {\"measure\": %s, \"median_ms\": %.4f, \"p90_ms\": %.4f, \"max_ms\": %.4f, "
+                 "\"reference\": %s, \"reference_ms\": %.4f, \"ratio\": %.4f, \"target\": %s, "
+                 "\"met\": %s}",
+                 i ? "," : "", json_string(r.what).c_str(), r.stats.median, r.stats.p90, r.stats.max,
+                 r.reference.empty() ? "null" : json_string(r.reference).c_str(), r.reference_ms,
+                 r.ratio, r.target.empty() ? "null" : json_string(r.target).c_str(),
+                 r.target.empty() ? "null" : (r.met ? "true" : "false"));
   }
   std::fprintf(f, "\n ]}\n");
   return std::fclose(f) == 0;
+}
+
+// ---------------------------------------------------------------------------
+// The measurements.
+
+struct Setup {
+  std::size_t n, dim;
+  int reps;
+  const SumKernel &kernel;
+};
+
+// Single queries against the bound, with `threads` threads on both sides.
+std::pair<Stats, Stats> single_vs_bound(nvdb_db *db, const Setup &s, unsigned threads) {
+  Team team(threads);
+  BoundRead bound(s.n * s.dim, team, s.kernel);
+  Query query(db, s.dim, 2 * std::size_t(s.reps));  // more vectors than calls: none repeats
+  for (int i = 0; i < 3; ++i) query();                 // wakes the library's pool
+  return time_interleaved(s.reps, std::ref(bound), std::ref(query));
+}
+
+// The library's pool is sized once per process, so the one-thread figures
+// come from a copy of this program run with NVDB_THREADS=1.
+std::pair<Stats, Stats> single_vs_bound_one_thread(const char *self, bool quick) {
+  std::string cmd = std::string("NVDB_THREADS=1 '") + self + "' --one-thread" + (quick ? " --quick" : "");
+  FILE *child = popen(cmd.c_str(), "r");
+  if (!child) fail("cannot run " + cmd);
+  Stats bound, query;
+  int got = std::fscanf(child, "%lf %lf %lf %lf %lf %lf", &bound.median, &bound.p90, &bound.max,
+                        &query.median, &query.p90, &query.max);
+  if (pclose(child) != 0 || got != 6) fail("the one-thread run failed: " + cmd);
+  return {bound, query};
+}
+
+// Upserts of the whole dataset into new :memory: databases. The first fill
+// of a process also pays for the kernel handing it fresh pages (on a VM,
+// often the hypervisor too); later fills reuse memory the process gave back.
+Stats upsert_times(const std::vector<float> &vectors, const Setup &s, int fills) {
+  std::vector<double> ms;
+  for (int i = 0; i < fills; ++i) {
+    nvdb_db *db = open_memory(s.dim);
+    ms.push_back(upsert_all(db, vectors, s.n, false) * 1000);
+    check(nvdb_close(db), "nvdb_close");
+  }
+  return bench::summarize(ms);
+}
+
+// nvdb_open(NVDB_OPEN_READ) of a store file holding the dataset, and a first
+// nvdb_count, as a new reader would.
+Stats open_times(nvdb_db *db, int reps) {
+  char dir[] = "/tmp/nvdb-bench-XXXXXX";
+  if (!mkdtemp(dir)) fail("mkdtemp failed");
+  const std::string path = std::string(dir) + "/store.nvdb";
+  nvdb_options opts = NVDB_OPTIONS_INIT;
+  opts.flags = NVDB_FLAG_NO_SYNC;
+  opts.dim = nvdb_dim(db);
+  nvdb_db *store = nullptr;
+  check(nvdb_open(&store, path.c_str(), &opts), "nvdb_open (store)");
+  check(nvdb_copy(store, db), "nvdb_copy");
+  check(nvdb_close(store), "nvdb_close");
+  std::vector<double> ms;
+  nvdb_options read = NVDB_OPTIONS_INIT;
+  read.mode = NVDB_OPEN_READ;
+  for (int i = 0; i < reps; ++i) {
+    auto start = Clock::now();
+    nvdb_db *reader = nullptr;
+    check(nvdb_open(&reader, path.c_str(), &read), "nvdb_open (read)");
+    std::size_t count = 0;
+    check(nvdb_count(reader, &count), "nvdb_count");
+    ms.push_back(ms_since(start));
+    check(nvdb_close(reader), "nvdb_close");
+  }
+  std::string rm = std::string("rm -rf '") + dir + "'";
+  if (std::system(rm.c_str()) != 0) fail("cannot remove " + std::string(dir));
+  return bench::summarize(ms);
+}
+
+std::string header_json(const Setup &s, const std::string &isa, unsigned threads, bool quick) {
+  char h[512];
+  std::snprintf(h, sizeof h,
+                "\"nvdb_version\": \"%s\", \"kernel_isa\": %s, \"bound_isa\": \"%s\", \"threads\": %u, "
+                "\"n\": %zu, \"dim\": %zu, \"repetitions\": %d, \"quick\": %s",
+                nvdb_version(), isa.empty() ? "null" : json_string(isa).c_str(), s.kernel.isa, threads,
+                s.n, s.dim, s.reps, quick ? "true" : "false");
+  return h;
 }
 
 }  // namespace
 
 int main(int argc, char **argv) {
   bench::Args args;
-  if (!bench::parse_args(argc, argv, args)) return 2;
-  const bool quick = args.quick;
-  const char *json_path = args.json_path;
-  const int reps = quick ? 20 : 50;
-  const unsigned threads = thread_count();
+  bool one_thread = false;
+  std::vector<char *> rest{argv[0]};
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--one-thread") == 0)
+      one_thread = true;
+    else
+      rest.push_back(argv[i]);
+  }
+  if (!bench::parse_args(static_cast<int>(rest.size()), rest.data(), args)) return 2;
   const SumKernel kernel = choose_sum();
-  Team team(threads);
+  const Setup setup{args.quick ? 20000u : 100000u, 1024, args.quick ? 20 : 50, kernel};
+  const std::vector<float> vectors = normal_vectors(setup.n, setup.dim, 42);
 
-  std::vector<Result> results;
-  for (auto [n, dim] : {std::pair<std::size_t, std::size_t>{quick ? 20000 : 100000, 1024}, {10000, 384}}) {
-    std::fprintf(stderr, "nvdb_bench: %zu x %zu ...\n", n, dim);
-    results.push_back(run_dataset(n, dim, reps, team, kernel));
+  nvdb_db *db = open_memory(setup.dim);
+  upsert_all(db, vectors, setup.n, true);
+
+  if (one_thread) {  // the child of single_vs_bound_one_thread
+    auto [bound, query] = single_vs_bound(db, setup, 1);
+    std::printf("%f %f %f %f %f %f\n", bound.median, bound.p90, bound.max, query.median, query.p90,
+                query.max);
+    return nvdb_close(db) == NVDB_OK ? 0 : 1;
   }
 
-  // nvdb_info names the kernel ISA only if the library reports it.
-  std::string isa = info_field(results[0].info, "isa");
-  if (isa.empty()) isa = info_field(results[0].info, "kernel");
-  std::printf("nvdb %s; threads: %u%s; repetitions: %d; kernel ISA: %s; bound read loop: %s\n",
-              nvdb_version(), threads, std::getenv("NVDB_THREADS") ? " (NVDB_THREADS)" : "", reps,
-              isa.empty() ? "not reported by nvdb_info" : isa.c_str(), kernel.isa);
-  print_table(results);
+  const unsigned threads = thread_count();
+  std::vector<Row> rows;
+  std::fprintf(stderr, "nvdb_bench: single queries ...\n");
+  auto [bound, single] = single_vs_bound(db, setup, threads);
+  rows.push_back(compared("single query, " + std::to_string(threads) + " threads", single,
+                          "bandwidth bound", bound, 1.2));
+  auto [bound1, single1] = single_vs_bound_one_thread(argv[0], args.quick);
+  rows.push_back(compared("single query, 1 thread", single1, "bandwidth bound, 1 thread", bound1, 0));
 
-  if (json_path && !write_json(json_path, results, isa, kernel, threads, reps, quick))
-    fail(std::string("cannot write ") + json_path);
+#ifdef NVDB_BENCH_FAISS
+  std::fprintf(stderr, "nvdb_bench: faiss ...\n");
+  {
+    FaissQuery faiss_query(unit(vectors, setup.dim), setup.dim, 2 * std::size_t(setup.reps));
+    Query query(db, setup.dim, 2 * std::size_t(setup.reps));
+    auto [faiss_single, nvdb_single] = time_interleaved(setup.reps, std::ref(faiss_query), std::ref(query));
+    rows.push_back(compared("single query, nvdb", nvdb_single, "faiss IndexFlatIP", faiss_single, 0));
+  }
+#else
+  std::fprintf(stderr, "nvdb_bench: built without faiss (libfaiss-dev missing), faiss rows skipped\n");
+#endif
+
+  std::fprintf(stderr, "nvdb_bench: filtered queries ...\n");
+  {
+    Query unfiltered(db, setup.dim, 2 * std::size_t(setup.reps));
+    Query filtered(db, setup.dim, 2 * std::size_t(setup.reps), "{\"bucket\": 3}");
+    auto [all, tenth] = time_interleaved(setup.reps, std::ref(unfiltered), std::ref(filtered));
+    rows.push_back(compared("query with a filter keeping 10%", tenth, "unfiltered query", all, 0.5));
+  }
+
+  std::fprintf(stderr, "nvdb_bench: upserts and opens ...\n");
+  Stats fills = upsert_times(vectors, setup, 3);
+  rows.push_back(absolute("upsert of all (median of 3 fills)", fills, 500));
+  rows.push_back(absolute("open a store file for reading", open_times(db, setup.reps), 10));
+
+  std::string info = db_info(db);
+  std::string isa = info_field(info, "kernel");
+  check(nvdb_close(db), "nvdb_close");
+
+  std::printf("nvdb %s; kernel %s; threads %u%s; bound read loop %s; %zu x %zu float32 (%.1f MB); "
+              "medians of %d\n",
+              nvdb_version(), isa.empty() ? "?" : isa.c_str(), threads,
+              std::getenv("NVDB_THREADS") ? " (NVDB_THREADS)" : "", kernel.isa, setup.n, setup.dim,
+              double(setup.n) * setup.dim * 4 / 1e6, setup.reps);
+  print_rows(rows);
+  const bool all_met = std::all_of(rows.begin(), rows.end(), [](const Row &r) { return r.met; });
+  std::printf("\n%s\n", all_met ? "every target met" : "some targets MISSED");
+  if (args.json_path && !write_json(args.json_path, rows, header_json(setup, isa, threads, args.quick)))
+    fail(std::string("cannot write ") + args.json_path);
   return 0;
 }
