@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <string>
 #include <vector>
 
 namespace bench {
@@ -26,6 +27,16 @@ inline Stats summarize(std::vector<double> v) {
   const std::size_t n = v.size();
   const double median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
   return {median, v[(n * 9 + 9) / 10 - 1], v.back()};  // p90 by nearest rank
+}
+
+// The value of "key" in nvdb_info's JSON object, or "" if absent (a
+// string's contents, or a number's text).
+inline std::string info_field(const std::string &info, const std::string &key) {
+  std::size_t at = info.find("\"" + key + "\":");
+  if (at == std::string::npos) return "";
+  at += key.size() + 3;
+  if (at < info.size() && info[at] == '"') return info.substr(at + 1, info.find('"', at + 1) - at - 1);
+  return info.substr(at, info.find_first_of(",}]", at) - at);
 }
 
 struct Args {

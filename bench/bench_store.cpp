@@ -45,6 +45,7 @@ extern char **environ;
 namespace {
 
 using bench::Clock;
+using bench::info_field;
 using bench::ms_since;
 using bench::Stats;
 using bench::summarize;
@@ -176,15 +177,6 @@ std::string db_info(nvdb_db *db) {
   std::string info(text);
   nvdb_free(text);
   return info;
-}
-
-// The value of "key" in nvdb_info's JSON object, or "" if absent.
-std::string info_field(const std::string &info, const std::string &key) {
-  std::size_t at = info.find("\"" + key + "\":");
-  if (at == std::string::npos) return "";
-  at += key.size() + 3;
-  if (at < info.size() && info[at] == '"') return info.substr(at + 1, info.find('"', at + 1) - at - 1);
-  return info.substr(at, info.find_first_of(",}]", at) - at);
 }
 
 std::uint64_t store_generation(nvdb_db *db) {

@@ -41,6 +41,7 @@
 namespace {
 
 using bench::Clock;
+using bench::info_field;
 using bench::ms_since;
 using bench::Stats;
 using bench::summarize;
@@ -296,15 +297,6 @@ std::pair<Stats, Stats> time_interleaved(int reps, const std::function<void()> &
     block(b, std::min(kBlock, reps - done), tb);
   }
   return {summarize(ta), summarize(tb)};
-}
-
-// The value of "key" in nvdb_info's flat JSON object, or "" if absent.
-std::string info_field(const std::string &info, const std::string &key) {
-  std::size_t at = info.find("\"" + key + "\":");
-  if (at == std::string::npos) return "";
-  at += key.size() + 3;
-  if (at < info.size() && info[at] == '"') return info.substr(at + 1, info.find('"', at + 1) - at - 1);
-  return info.substr(at, info.find_first_of(",}", at) - at);
 }
 
 std::string db_info(nvdb_db *db) {
