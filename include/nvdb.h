@@ -15,6 +15,12 @@
  *   serialised inside the handle and never wait for reads. Error messages
  *   are per thread (nvdb_errmsg()). Close a handle only when no other thread
  *   uses it.
+ *   Large scans and upserts are split across one pool of threads owned by
+ *   the library and shared by every handle and every calling thread (which
+ *   works too); no thread is started per call. The pool starts at the first
+ *   call that needs it, with one thread per core counting the caller, or
+ *   with the number in the environment variable NVDB_THREADS (1 to 1024)
+ *   at that moment; NVDB_THREADS=1 runs everything on the calling thread.
  *
  * PROCESSES
  *   ":memory:" and "*.json" databases live in the memory of the process that

@@ -5,13 +5,16 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <random>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -677,3 +680,53 @@ BOOST_AUTO_TEST_CASE(concurrent_queries_and_writes_on_one_handle) {
   for (auto &t : readers) t.join();
   BOOST_TEST(failures.load() == 0);
 }
+
+// The threads of this process, as the kernel lists them.
+std::size_t thread_count() {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto &entry : std::filesystem::directory_iterator("/proc/self/task")) ++n;
+  return n;
+}
+
+// Queries large enough to be split across the library's pool, from many
+// threads at once: they share the one pool, no thread is started per call.
+BOOST_AUTO_TEST_CASE(queries_from_many_threads_share_one_pool) {
+  constexpr std::size_t kRows = 20000, kDim = 64;  // 5 MB of vectors: several tasks
+  Db db(kDim);
+  std::mt19937 rng(11);
+  std::normal_distribution<float> normal;
+  std::vector<float> vectors(kRows * kDim);
+  for (float &x : vectors) x = normal(rng);
+  BOOST_REQUIRE(nvdb_upsert(db, kRows, nullptr, vectors.data(), vectors.size(), nullptr, nullptr) == NVDB_OK);
+  std::atomic<int> failures{0};
+  auto query = [&](std::size_t i) {
+    nvdb_hits *hits = nullptr;
+    if (nvdb_query(db, vectors.data() + (i % kRows) * kDim, kDim, nullptr, &hits) != NVDB_OK ||
+        nvdb_hits_count(hits) != 10)
+      failures++;
+    nvdb_hits_free(hits);
+  };
+  query(0);  // the pool starts at the first query that needs it
+  const std::size_t before = thread_count();
+  std::atomic<bool> stop{false};
+  std::atomic<std::size_t> most{0};
+  std::thread sampler([&] {
+    while (!stop) {
+      most = std::max(most.load(), thread_count());
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+  });
+  constexpr std::size_t kCallers = 8;
+  std::vector<std::thread> callers;
+  for (std::size_t t = 0; t < kCallers; ++t)
+    callers.emplace_back([&, t] {
+      for (std::size_t i = 0; i < 30; ++i) query(t * 1000 + i);
+    });
+  for (auto &t : callers) t.join();
+  stop = true;
+  sampler.join();
+  BOOST_TEST(failures.load() == 0);
+  BOOST_TEST(most.load() <= before + kCallers + 1);  // the callers and the sampler, nothing more
+  BOOST_TEST(thread_count() == before);
+}
+
