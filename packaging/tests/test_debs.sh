@@ -84,13 +84,37 @@ install_packages() {
     expect_file "/usr/share/doc/$name/copyright"
     expect_file "/usr/share/doc/$name/changelog.Debian.gz"
   done
-  dpkg-query -W -f='${binary:Package} ${Version}, depends: ${Depends}\n' "${packages[@]}"
+  dpkg-query -W -f='${binary:Package} ${Version}, section ${Section}, depends: ${Depends}\n' "${packages[@]}"
+  check_control_fields
   dpkg -L "${packages[@]}" | LC_ALL=C sort -u | while read -r path; do
     [[ -z $path || -d $path ]] || echo "  $path"
   done
   local pulled
   pulled=$(tr '\n' ' ' <"$work/pulled")
   echo "installed: ${packages[*]}; with them: ${pulled:-nothing else}"
+}
+
+# The control fields that make them Debian packages: the section, the
+# maintainer configured, and the dependencies between them, on the exact
+# version (lib dependencies come from dpkg-shlibdeps).
+declare -A section=([libnvdb0]=libs [libnvdb-dev]=libdevel [nvdb-tools]=database
+  [libnvdb-java]=java [libnvdb-cil]=cli-mono [golang-nvdb-dev]=golang)
+declare -A depends_on=([libnvdb0]=libc6 [libnvdb-dev]=libnvdb0 [nvdb-tools]=libnvdb0
+  [libnvdb-java]=libnvdb0 [libnvdb-cil]="libnvdb0 mono-runtime" [golang-nvdb-dev]=libnvdb-dev)
+check_control_fields() {
+  local name field debversion dependency
+  debversion=$(dpkg-query -W -f='${Version}' libnvdb0)
+  [[ $debversion == "$version"-* ]] || { echo "libnvdb0 is version $debversion"; return 1; }
+  for name in "${packages[@]}"; do
+    field=$(dpkg-query -W -f='${Section} ${Priority} ${Maintainer}' "$name")
+    [[ $field == "${section[$name]} optional $(cached NVDB_PACKAGE_MAINTAINER)" ]] ||
+      { echo "$name: section, priority, maintainer: $field"; return 1; }
+    field=$(dpkg-query -W -f='${Depends}' "$name")
+    for dependency in ${depends_on[$name]}; do
+      if [[ $dependency == *nvdb* ]]; then dependency="$dependency (= $debversion)"; fi
+      [[ ", $field," == *", $dependency"[\ ,]* ]] || { echo "$name does not depend on $dependency: $field"; return 1; }
+    done
+  done
 }
 
 # Purges the packages, then those that apt-get installed for them, and checks
