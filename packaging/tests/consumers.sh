@@ -179,8 +179,24 @@ go_consumer() {
   env "${consumer_env[@]}" ./consumer "$version"
 }
 
+# The same program in GOPATH mode, Debian's way for Go source packages: the
+# installed gocode folder is a GOPATH entry, and no go.mod is involved.
+go_gopath_consumer() {
+  local gopath=$work/gopath-mode
+  mkdir -p "$gopath/src/consumer"
+  cp "$tests/go/main.go" "$gopath/src/consumer/"
+  cd "$gopath/src/consumer"
+  export GO111MODULE=off GOPATH=$gopath:$prefix/$datadir/gocode GOFLAGS='' GOPROXY=off \
+    GOTOOLCHAIN=local GOENV=off CGO_ENABLED=1 GOCACHE=$work/gocache
+  pkg_config_search
+  go vet .
+  go build -o consumer .
+  env "${consumer_env[@]}" ./consumer "$version"
+}
+
 # The consumers that need no nvdb source: the command, find_package,
-# pkg-config, dlopen, and the bindings the tree built (built LANG says).
+# pkg-config, dlopen, and the bindings the tree built (built LANG says), Go
+# in module and in GOPATH mode.
 run_installed_consumers() {
   step cli cli
   step find_package find_package_consumer
@@ -188,5 +204,10 @@ run_installed_consumers() {
   step dlopen dlopen_consumer
   if built JAVA; then step java java_consumer; else skip java "the tree has no Java binding"; fi
   if built CSHARP; then step csharp csharp_consumer; else skip csharp "the tree has no C# binding"; fi
-  if built GO; then step go go_consumer; else skip go "the tree has no Go binding"; fi
+  if built GO; then
+    step go go_consumer
+    step go-gopath go_gopath_consumer
+  else
+    skip go "the tree has no Go binding"
+  fi
 }

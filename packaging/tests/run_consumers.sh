@@ -13,6 +13,11 @@
 #   java, csharp, go  a program in each language, built against the installed
 #                   jar, assembly and Go module (skipped if the tree did not
 #                   build that binding)
+#   go-gopath       the Go program in GOPATH mode, the installed gocode
+#                   folder on GOPATH
+#
+# The consumers but add_subdirectory are in consumers.sh, which test_debs.sh
+# runs against the Debian packages.
 #
 # Usage: bash packaging/tests/run_consumers.sh [BUILD_DIR]   (default: build/release)
 # Exits 1 if any step failed; each failing step's log is printed. The staged
