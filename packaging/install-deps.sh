@@ -12,6 +12,9 @@ packages=(
   swig default-jdk-headless junit5 libgoogle-gson-java
   mono-mcs nunit-console libnunit-cil-dev libmono-system-json4.0-cil
   golang-go
+  # The Debian packages: CPack finds their libraries' dependencies with
+  # `file` and dpkg-shlibdeps (dpkg-dev).
+  file dpkg-dev
 )
 # Extra tools: clang for the libFuzzer targets.
 if [[ "${1:-}" == "--with-fuzzers" ]]; then

@@ -9,6 +9,15 @@ if(CPACK_GENERATOR STREQUAL "DEB" AND NOT CPACK_NVDB_CONFIGURED_PREFIX STREQUAL 
     "cmake --preset deb && cmake --build --preset deb && cpack --preset deb")
 endif()
 
+# A new version needs its entry in packaging/debian/changelog.in first: the
+# packages must not describe themselves with another version's changelog.
+set(nvdb_deb_version "${CPACK_PACKAGE_VERSION}-${CPACK_DEBIAN_PACKAGE_RELEASE}")
+if(CPACK_GENERATOR STREQUAL "DEB" AND NOT CPACK_NVDB_CHANGELOG_VERSION STREQUAL nvdb_deb_version)
+  message(FATAL_ERROR
+    "nvdb: the newest entry of packaging/debian/changelog.in is for "
+    "${CPACK_NVDB_CHANGELOG_VERSION}, the packages are ${nvdb_deb_version}: add an entry for it")
+endif()
+
 # Each package's description starts with its own synopsis line
 # (CPACK_COMPONENT_<C>_DESCRIPTION): no common summary is to be prepended.
 unset(CPACK_PACKAGE_DESCRIPTION_SUMMARY)
