@@ -456,7 +456,10 @@ NVDB_API int nvdb_copy(nvdb_db *dst, nvdb_db *src);
  *     an id, every vector is finite and, under cosine, of unit length;
  *   - the additional data: a well-formed JSON object.
  * Vectors of older commits carry no checksum: a bit flip that leaves a
- * vector finite (and of unit length under cosine) is not detected.
+ * vector finite (and of unit length under cosine) is not detected. A
+ * commit a machine crash cut short (which opening sets aside, see
+ * PROCESSES) is reported as damage (part "data") until the writer's next
+ * commit takes its place.
  *
  * On NVDB_OK (sound) and NVDB_ECORRUPT (damaged; nvdb_errmsg() names the
  * first problem), *report receives a JSON object to release with nvdb_free:

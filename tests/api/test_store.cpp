@@ -245,6 +245,10 @@ BOOST_AUTO_TEST_CASE(an_incomplete_last_commit_is_set_aside) {
   BOOST_REQUIRE_EQUAL(nvdb_get(r, 1, ids, &recs), NVDB_OK);
   BOOST_TEST(nvdb_records_vector(recs, 0)[0] == 1.0f);  // "a" as the earlier commit left it
   nvdb_records_free(recs);
+  char *report = nullptr;
+  BOOST_TEST(nvdb_verify(r, &report) == NVDB_ECORRUPT);  // the lost commit is damage
+  BOOST_TEST(std::string(report).find("\"part\":\"data\"") != std::string::npos, report);
+  nvdb_free(report);
   nvdb_close(r);
   // A writer carries on from there.
   w = open_db(loc, NVDB_OPEN_WRITE, 0);
@@ -253,6 +257,8 @@ BOOST_AUTO_TEST_CASE(an_incomplete_last_commit_is_set_aside) {
   nvdb_close(w);
   r = open_db(loc, NVDB_OPEN_READ, 0);
   BOOST_TEST(count(r) == 2u);
+  BOOST_TEST(nvdb_verify(r, &report) == NVDB_OK, report);  // its commit record is replaced
+  nvdb_free(report);
   BOOST_TEST(top_ids(r, {1, 0, 0, 0.5f}, 2) == (std::vector<std::string>{"a", "c"}));
   nvdb_close(r);
 }

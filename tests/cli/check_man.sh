@@ -42,6 +42,11 @@ for sub in $described; do
     status=1
   fi
 done
+version=$("$nvdb" --version)
+if ! grep -q "^\.TH NVDB 1 .* \"nvdb $version\"" "$page"; then
+  echo "nvdb.1's title line does not name version $version"
+  status=1
+fi
 if ! grep -q '^\.SH EXIT STATUS' "$page"; then
   echo "nvdb.1 has no EXIT STATUS section"
   status=1

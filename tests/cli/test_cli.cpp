@@ -602,6 +602,7 @@ BOOST_AUTO_TEST_CASE(progress_is_drawn_on_a_terminal_and_stdout_stays_clean) {
   BOOST_REQUIRE_EQUAL(r.status, 0);
   BOOST_TEST(r.tty.find("\r\x1b[Knvdb upsert: ") != std::string::npos, r.tty);
   BOOST_TEST(r.tty.find("records read") != std::string::npos, r.tty);
+  BOOST_REQUIRE(r.tty.size() >= 4u);
   BOOST_TEST(r.tty.substr(r.tty.size() - 4) == "\r\x1b[K", "the line is erased at the end");
   BOOST_TEST(json::parse(r.out).at("insert").as_array().size() == 12000u);  // stdout: JSON only
   BOOST_TEST(r.out.find('\r') == std::string::npos);
