@@ -10,8 +10,9 @@
  * and an idiomatic API (Database, Hit, ...) written over this layer.
  *
  * Ownership: handles returned here (nvdb_db, nvdb_hits, nvdb_records,
- * nvdb_report, nvdb_b_batch, nvdb_b_ids) are released by the matching
- * *_free / nvdb_b_close call, which the idiomatic layers make automatic.
+ * nvdb_report, nvdb_b_batch, nvdb_b_ids, nvdb_b_verification) are released
+ * by the matching *_free / nvdb_b_close call, which the idiomatic layers make
+ * automatic.
  */
 
 %{
@@ -71,6 +72,12 @@ static int nvdb_b_push(nvdb_b_ids *list, const char *s) {
   list->count++;
   return 1;
 }
+
+/* The outcome of nvdb_verify: a damaged database is a result, not an error. */
+typedef struct nvdb_b_verification {
+  int sound;     /* 1: NVDB_OK; 0: NVDB_ECORRUPT */
+  char *report;  /* the JSON report, freed with nvdb_free */
+} nvdb_b_verification;
 
 static void nvdb_b_clear(nvdb_b_ids *list) {
   for (size_t i = 0; i < list->count; ++i) free(list->items[i]);
@@ -273,6 +280,37 @@ void nvdb_b_export_json(nvdb_db *db, const char *path, nvdb_b_error *err) {
 void nvdb_b_copy(nvdb_db *dst, nvdb_db *src, nvdb_b_error *err) {
   nvdb_b_record(err, nvdb_copy(dst, src));
 }
+
+/* Verification and compaction. nvdb_b_verify returns NULL (err set) only
+   when the check could not run; whether the database is sound is in the
+   result, which the caller releases with nvdb_b_verification_free. */
+nvdb_b_verification *nvdb_b_verify(nvdb_db *db, nvdb_b_error *err) {
+  char *report = NULL;
+  const int status = nvdb_verify(db, &report);
+  if (!report) {
+    nvdb_b_record(err, status);
+    return NULL;
+  }
+  nvdb_b_verification *v = (nvdb_b_verification *)calloc(1, sizeof *v);
+  if (!v) {
+    nvdb_free(report);
+    nvdb_b_fail(err, NVDB_ENOMEM, "verify: out of memory");
+    return NULL;
+  }
+  nvdb_b_record(err, NVDB_OK);
+  v->sound = status == NVDB_OK;
+  v->report = report;
+  return v;
+}
+int nvdb_b_verification_sound(const nvdb_b_verification *v) { return v ? v->sound : 0; }
+/* Lives as long as v. */
+const char *nvdb_b_verification_report(const nvdb_b_verification *v) { return v ? v->report : NULL; }
+void nvdb_b_verification_free(nvdb_b_verification *v) {
+  if (!v) return;
+  nvdb_free(v->report);
+  free(v);
+}
+void nvdb_b_compact(nvdb_db *db, nvdb_b_error *err) { nvdb_b_record(err, nvdb_compact(db)); }
 
 const char *nvdb_b_version(void) { return nvdb_version(); }
 const char *nvdb_b_strerror(int status) { return nvdb_strerror(status); }

@@ -9,10 +9,11 @@
  *
  * THREADS
  *   A handle may be used from many threads at once. Reads (get, count,
- *   query, additional-data get, info, export) take no lock: each works from
- *   the last commit when it starts and sees a write wholly or not at all.
- *   Writes (upsert, delete, additional-data set, import, copy, save) are
- *   serialised inside the handle and never wait for reads. Error messages
+ *   query, additional-data get, info, export, verify) take no lock: each
+ *   works from the last commit when it starts and sees a write wholly or
+ *   not at all. Writes (upsert, delete, additional-data set, import, copy,
+ *   save, compact) are serialised inside the handle and never wait for
+ *   reads (verify on a writer's handle waits for its writes). Error messages
  *   are per thread (nvdb_errmsg()). Close a handle only when no other thread
  *   uses it.
  *   Large scans and upserts are split across one pool of threads owned by
@@ -441,6 +442,68 @@ NVDB_API int nvdb_export_json(nvdb_db *db, const char *path);
  * vectors are copied as they are.
  */
 NVDB_API int nvdb_copy(nvdb_db *dst, nvdb_db *src);
+
+/* ------------------------------------------------------------------------ */
+/* Maintenance: verification and compaction                                  */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * Checks the database's structure and checksums, reading every byte of its
+ * current generation once (O(size); the scan of a query, roughly):
+ *   - the header: magic, format, layout and its checksum;
+ *   - both commit records: checksum, counts within capacity, the record
+ *     holding its epoch's slot, and for a store file's commits of up to
+ *     1 MB the checksum of the data the commit added (larger commits, shm
+ *     and memory databases carry no data checksum);
+ *   - every row entry of the newest sound commit, live or dead: id and
+ *     metadata within the heap, the id 1 to NVDB_MAX_ID_BYTES bytes of
+ *     UTF-8, the metadata a well-formed JSON object, a possible death stamp;
+ *   - the live rows: their number equals the commit's count, no two share
+ *     an id, every vector is finite and, under cosine, of unit length;
+ *   - the additional data: a well-formed JSON object.
+ * Vectors of older commits carry no checksum: a bit flip that leaves a
+ * vector finite (and of unit length under cosine) is not detected. A
+ * commit a machine crash cut short (which opening sets aside, see
+ * PROCESSES) is reported as damage (part "data") until the writer's next
+ * commit takes its place.
+ *
+ * On NVDB_OK (sound) and NVDB_ECORRUPT (damaged; nvdb_errmsg() names the
+ * first problem), *report receives a JSON object to release with nvdb_free:
+ *   {"sound": false, "locator": "docs.nvdb", "storage": "file",
+ *    "generation": 2, "epoch": 7, "rows": 120, "live": 100,
+ *    "commit_records": 2, "rows_checked": 120, "vectors_checked": 100,
+ *    "problem_count": 1,
+ *    "problems": [{"part": "row", "message": "row 5: its id is not UTF-8"}]}
+ * part is one of "header", "commit record", "data", "row", "id", "vector",
+ * "count", "heap"; at most 100 problems are listed, problem_count counts
+ * them all. epoch, rows and live describe the newest sound commit (0 if
+ * none). On any other status (NVDB_EINVAL, NVDB_ENOMEM, ...) *report is
+ * NULL. A store whose header cannot be read fails already in nvdb_open
+ * (NVDB_ECORRUPT), so a verifying program opens it first, reads only.
+ *
+ * Any handle may verify: a reader sees what other readers see, also while
+ * the writer commits; a writer's own writes wait for it. Verification
+ * changes nothing (a reader's lazy checks still raise NVDB_ECORRUPT on a
+ * damaged row; a writer does not open a store with damaged live rows).
+ * ":memory:" and ".json" databases are checked in memory: a ".json" file
+ * has no checksums, and a damaged one fails to load in nvdb_open.
+ */
+NVDB_API int nvdb_verify(nvdb_db *db, char **report);
+
+/**
+ * Rewrites the live records into a new generation without dead rows, sized
+ * for the live data plus an eighth, and removes the old one: the space of
+ * deleted and replaced records is given back. Writers compact on their own
+ * once dead rows outnumber live ones; this does it now. Readers keep
+ * answering throughout: a query running on the old generation finishes
+ * there, the next one follows the writer (see PROCESSES). One commit,
+ * durable like any other: a crash leaves the old or the new generation.
+ * For ":memory:" the private memory is rewritten; for ".json" the
+ * in-memory copy is (the file never holds dead rows: nvdb_save rewrites it
+ * whole). NVDB_EREADONLY on a read-only handle; NVDB_ENOMEM or NVDB_EIO if
+ * the new generation cannot be made, the database then unchanged.
+ */
+NVDB_API int nvdb_compact(nvdb_db *db);
 
 #ifdef __cplusplus
 }

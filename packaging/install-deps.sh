@@ -7,6 +7,8 @@ packages=(
   g++ cmake make pkg-config binutils
   libboost1.81-dev libboost-test1.81-dev libboost-json1.81-dev
   libssl-dev libxxhash-dev libcli11-dev
+  # groff: the test that nvdb.1 renders without warnings.
+  groff-base
   # The bindings: SWIG, then Java (JDK, JUnit 5, Gson for the tests), C#
   # (mono, NUnit 2.6, System.Json for the tests) and Go.
   swig default-jdk-headless junit5 libgoogle-gson-java

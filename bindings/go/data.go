@@ -89,3 +89,37 @@ func (db *DB) CopyFrom(src *DB) error {
 	}
 	return copyErr
 }
+
+// Verification is what Verify found: whether the database is sound, and
+// the library's JSON report ({"sound", "generation", "epoch", "rows",
+// "live", ..., "problem_count", "problems": [{"part", "message"}]}; see
+// nvdb_verify in nvdb.h).
+type Verification struct {
+	Sound  bool
+	Report json.RawMessage
+}
+
+// Verify checks the database's checksums and structure, reading all of it
+// once. A damaged database is a result (Sound false, the problems in the
+// report), not an error: the error says that the check could not run. Any
+// handle may verify, a reader also while the writer commits.
+func (db *DB) Verify() (Verification, error) {
+	var v Verification
+	err := db.with("verify", func(h swig.Struct_SS_nvdb_db, e swig.Error) {
+		found := swig.Verify(h, e)
+		if found == nil || found.Swigcptr() == 0 {
+			return // e holds why
+		}
+		defer swig.Verification_free(found)
+		v.Sound = swig.Verification_sound(found) != 0
+		v.Report = json.RawMessage(swig.Verification_report(found))
+	})
+	return v, err
+}
+
+// Compact rewrites the live records into a new generation without the dead
+// ones, giving back the space of deleted and replaced records; readers keep
+// answering. ErrReadOnly on a reader.
+func (db *DB) Compact() error {
+	return db.with("compact", func(h swig.Struct_SS_nvdb_db, e swig.Error) { swig.Compact(h, e) })
+}

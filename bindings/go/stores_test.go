@@ -210,3 +210,57 @@ func TestStoreReaderAndWriterInOtherProcesses(t *testing.T) {
 		})
 	}
 }
+
+// Verify finds a sound store sound and names the damage of a broken one;
+// Compact drops the dead rows and readers follow.
+func TestStoreVerifyAndCompact(t *testing.T) {
+	locator := filepath.Join(t.TempDir(), "maintained.nvdb")
+	writer := openStore(t, locator, WithDim(4))
+	for i := 0; i < 4; i++ {
+		mustUpsert(t, writer, record(fmt.Sprintf("r%d", i), []float32{1, float32(i), 0, 1}, ""))
+	}
+	if _, err := writer.Delete("r0"); err != nil {
+		t.Fatal(err)
+	}
+	v, err := writer.Verify()
+	if err != nil || !v.Sound || !strings.Contains(string(v.Report), `"rows":4,"live":3,`) {
+		t.Fatalf("verify: %+v %v", v, err)
+	}
+	if err := writer.Compact(); err != nil {
+		t.Fatal(err)
+	}
+	info, _ := writer.Info()
+	if !strings.Contains(string(info), `"generation":2,`) || !strings.Contains(string(info), `"rows":3,`) {
+		t.Fatalf("after compact: %s", info)
+	}
+	mustUpsert(t, writer, record("r9", []float32{0, 0, 1, 0}, ""))
+	reader := openStore(t, locator, ReadOnly())
+	if n := mustCount(t, reader); n != 4 {
+		t.Fatalf("reader count %d", n)
+	}
+	requireStatus(t, reader.Compact(), ErrReadOnly)
+	if v, err := reader.Verify(); err != nil || !v.Sound {
+		t.Fatalf("reader verify: %+v %v", v, err)
+	}
+	if err := writer.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// Row 0's heap offset in generation 2 (dim 4, 1,024 rows: row entries start at 12288).
+	data, err := os.OpenFile(locator+".2", os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = data.WriteAt([]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, 12288)
+	if cerr := data.Close(); err != nil || cerr != nil {
+		t.Fatal(err, cerr)
+	}
+	damaged := openStore(t, locator, ReadOnly())
+	v, err = damaged.Verify()
+	if err != nil || v.Sound || !strings.Contains(string(v.Report), "row 0: its id and metadata lie outside the heap") {
+		t.Fatalf("damaged verify: %+v %v", v, err)
+	}
+	if _, err := writer.Verify(); err == nil {
+		t.Fatal("verify on a closed handle succeeded")
+	}
+}

@@ -336,4 +336,23 @@ int nvdb_copy(nvdb_db *dst, nvdb_db *src) {
   return guarded([&] { database(dst).copy_from(database(src)); });
 }
 
+int nvdb_verify(nvdb_db *db, char **report) {
+  return guarded([&] {
+    require(report, "report");
+    *report = nullptr;
+    const nvdb::Database::VerifyResult found = database(db).verify();
+    *report = copy_string(found.report);
+    if (found.problem_count)
+      throw nvdb::Error(NVDB_ECORRUPT,
+                        database(db).locator() + ": damaged: " + found.first_problem +
+                            (found.problem_count > 1
+                                 ? " (and " + std::to_string(found.problem_count - 1) + " more)"
+                                 : ""));
+  });
+}
+
+int nvdb_compact(nvdb_db *db) {
+  return guarded([&] { database(db).compact(); });
+}
+
 }  // extern "C"

@@ -1,53 +1,20 @@
 #include "commands.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <iostream>
 #include <utility>
 
+#include "handle.hpp"
 #include "jsonl.hpp"
 #include "nvdb.h"
+#include "progress.hpp"
 
 namespace nvdb::cli {
 
 namespace {
-
-// Throws a Failure carrying the library's message for a failed call.
-void check(int status, const std::string &context) {
-  if (status == NVDB_OK) return;
-  std::string msg = nvdb_errmsg();
-  if (msg.empty()) msg = nvdb_strerror(status);
-  throw Failure(context.empty() ? msg : context + ": " + msg);
-}
-
-// An open database handle. close() reports a failed final save; the
-// destructor only releases a handle abandoned by an error.
-class Database {
- public:
-  Database(const std::string &locator, nvdb_open_mode mode, std::uint32_t dim = 0,
-           nvdb_metric metric = NVDB_METRIC_DEFAULT) {
-    nvdb_options opts = NVDB_OPTIONS_INIT;
-    opts.mode = mode;
-    opts.dim = dim;
-    opts.metric = metric;
-    check(nvdb_open(&db_, locator.c_str(), &opts), "");
-  }
-  explicit Database(nvdb_db *db) : db_(db) {}
-  Database(Database &&other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
-  Database(const Database &) = delete;
-  Database &operator=(const Database &) = delete;
-  ~Database() { nvdb_close(db_); }
-
-  nvdb_db *get() const { return db_; }
-  std::size_t count() const {
-    std::size_t n = 0;
-    check(nvdb_count(db_, &n), "");
-    return n;
-  }
-  void close() { check(nvdb_close(std::exchange(db_, nullptr)), ""); }
-
- private:
-  nvdb_db *db_ = nullptr;
-};
 
 // Opens a database to write into, creating it with dim and metric if it is
 // missing. An existing one keeps its own dim and metric: input that does not
@@ -63,6 +30,17 @@ Database open_or_create(const std::string &locator, std::uint32_t dim, nvdb_metr
 }
 
 void print_line(const std::string &text) { std::cout << text << '\n' << std::flush; }
+
+// What makes an upsert large enough to show its progress (on a terminal).
+constexpr std::uint64_t kLargeUpsertRecords = 10000;
+constexpr std::uint64_t kLargeInputBytes = 16 << 20;
+
+// The size of stdin when it is a regular file, else 0 (a pipe: unknown).
+std::uint64_t stdin_file_size() {
+  struct stat st;
+  if (fstat(STDIN_FILENO, &st) != 0 || !S_ISREG(st.st_mode)) return 0;
+  return static_cast<std::uint64_t>(st.st_size);
+}
 
 std::vector<const char *> c_strings(const std::vector<std::string> &items) {
   std::vector<const char *> out;
@@ -161,13 +139,7 @@ void commit(Database &db, const Batch &batch, UpsertTotals &totals) {
 
 }  // namespace
 
-void run_info(const std::string &db) {
-  Database handle(db, NVDB_OPEN_READ);
-  char *info = nullptr;
-  check(nvdb_info(handle.get(), &info), "");
-  print_line(info);
-  nvdb_free(info);
-}
+void run_info(const std::string &db) { print_line(Database(db, NVDB_OPEN_READ).info()); }
 
 void run_upsert(const UpsertArgs &args) {
   std::optional<Database> db;
@@ -183,16 +155,30 @@ void run_upsert(const UpsertArgs &args) {
     batch = Batch();
   };
 
+  // A large upsert shows its progress: from the start when stdin is a big
+  // file (whose size gives a percentage), else once many records came in.
+  Progress progress("upsert");
+  const std::uint64_t input_size = stdin_file_size();
+  if (input_size >= kLargeInputBytes) progress.start();
+  std::uint64_t bytes_read = 0, records = 0;
   std::string text;
   for (std::size_t line = 1; std::getline(std::cin, text); ++line) {
+    bytes_read += text.size() + 1;
     if (is_blank(text)) continue;
     try {
       batch.add(parse_record(text), line);
     } catch (const Failure &e) {
       throw Failure("line " + std::to_string(line) + ": " + e.what() + committed_note(totals));
     }
-    if (batch.size() >= args.batch) flush();
+    if (++records == kLargeUpsertRecords) progress.start();
+    if (batch.size() >= args.batch) {
+      flush();
+      progress.step(std::to_string(records) + " records read, committed up to line " +
+                    std::to_string(line));
+      if (input_size) progress.advance(bytes_read, input_size, "bytes");
+    }
   }
+  progress.finish();
   if (std::cin.bad()) throw Failure("reading stdin failed" + committed_note(totals));
   flush();
   // With --dim, an empty input still creates the database.
@@ -259,19 +245,33 @@ void run_delete(const std::string &db, const std::vector<std::string> &ids) {
   print_line("{\"deleted\": " + std::to_string(deleted) + "}");
 }
 
+// import and export are one library call each (all or nothing), so their
+// progress names the step under way and the time it has taken.
 void run_import(const std::string &src, const std::string &dst) {
+  Progress progress("import");
+  progress.step("reading " + src);
+  progress.start();
   Database from(src, NVDB_OPEN_READ);
-  Database to = open_or_create(dst, nvdb_dim(from.get()), nvdb_metric_of(from.get()));
-  check(nvdb_copy(to.get(), from.get()), "");
   const std::size_t n = from.count();
+  Database to = open_or_create(dst, nvdb_dim(from.get()), nvdb_metric_of(from.get()));
+  progress.step("copying " + std::to_string(n) + " records into " + dst);
+  check(nvdb_copy(to.get(), from.get()), "");
+  progress.step("saving " + dst);
   to.close();
+  progress.finish();
   print_line("{\"imported\": " + std::to_string(n) + "}");
 }
 
 void run_export(const std::string &db, const std::string &dst) {
+  Progress progress("export");
+  progress.step("reading " + db);
+  progress.start();
   Database handle(db, NVDB_OPEN_READ);
+  const std::size_t n = handle.count();
+  progress.step("writing " + std::to_string(n) + " records to " + dst);
   check(nvdb_export_json(handle.get(), dst.c_str()), "");
-  print_line("{\"exported\": " + std::to_string(handle.count()) + "}");
+  progress.finish();
+  print_line("{\"exported\": " + std::to_string(n) + "}");
 }
 
 }  // namespace nvdb::cli

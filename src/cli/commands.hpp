@@ -11,6 +11,12 @@
 
 namespace nvdb::cli {
 
+// Exit statuses (README.md, nvdb.1): scripts tell the cases apart by them.
+constexpr int kExitOk = 0;
+constexpr int kExitError = 1;    // one line on stderr says what went wrong
+constexpr int kExitUsage = 2;    // the command line is wrong
+constexpr int kExitDamaged = 3;  // nvdb verify found the database damaged
+
 struct UpsertArgs {
   std::string db;
   std::size_t batch = 1000;  // records per commit
@@ -24,6 +30,13 @@ struct QueryArgs {
   std::string filter;  // empty = none
 };
 
+struct BenchArgs {
+  std::size_t rows = 100000;
+  std::uint32_t dim = 1024;
+  int queries = 50;  // timed queries, and as many timed reads of the bound
+  bool json = false;
+};
+
 void run_info(const std::string &db);
 void run_upsert(const UpsertArgs &args);
 void run_query(const QueryArgs &args);
@@ -31,5 +44,11 @@ void run_get(const std::string &db, const std::vector<std::string> &ids);
 void run_delete(const std::string &db, const std::vector<std::string> &ids);
 void run_import(const std::string &src, const std::string &dst);
 void run_export(const std::string &db, const std::string &dst);
+
+// Subcommands with a text form and a --json form; they return the exit status.
+int run_verify(const std::string &db, bool as_json);
+int run_compact(const std::string &db, bool as_json);
+int run_readers(const std::string &db, bool as_json);
+int run_bench(const BenchArgs &args);
 
 }  // namespace nvdb::cli

@@ -457,14 +457,30 @@ void Database::compact_if_mostly_dead() {
 }
 
 void Database::resize_for(std::uint64_t rows, std::uint64_t heap_bytes) {
-  std::uint64_t live_heap = head_.extra_len;
+  rewrite(std::max(initial_capacity(dim_, 0), 2 * (head_.live + rows)),
+          std::max<std::uint64_t>(kMinHeap, 2 * (live_heap_bytes() + heap_bytes)));
+}
+
+// The heap bytes the live rows and the additional data use.
+std::uint64_t Database::live_heap_bytes() const {
+  std::uint64_t bytes = head_.extra_len;
   for (std::uint64_t row = 0; row < head_.rows; ++row)
     if (gen_->alive(row, head_.epoch)) {
       const store::RowView r = gen_->row(row);
-      live_heap += r.id.size() + json::Value(r.meta).size();
+      bytes += r.id.size() + json::Value(r.meta).size();
     }
-  rewrite(std::max(initial_capacity(dim_, 0), 2 * (head_.live + rows)),
-          std::max<std::uint64_t>(kMinHeap, 2 * (live_heap + heap_bytes)));
+  return bytes;
+}
+
+// Unlike growth, which doubles, an explicit compaction sizes the new
+// generation for the live data plus an eighth, so that it is small and a
+// few writes still fit before the next rewrite.
+void Database::compact() {
+  check_writable();
+  std::lock_guard lock(write_mutex_);
+  const std::uint64_t heap = live_heap_bytes();
+  rewrite(initial_capacity(dim_, head_.live + head_.live / 8),
+          std::max<std::uint64_t>(kMinHeap, heap + heap / 8));
 }
 
 void Database::rewrite(std::uint64_t capacity, std::uint64_t heap_capacity) {
@@ -770,6 +786,43 @@ std::string Database::info_json() const {
   }
   out += "}";
   return out;
+}
+
+Database::VerifyResult Database::verify() const {
+  std::unique_lock<std::mutex> lock;
+  if (!read_only_) lock = std::unique_lock(write_mutex_);  // not while this handle commits
+  // Not view(): reading the newest commit is one of the checks, and a
+  // failure there belongs in the report.
+  if (root_ && read_only_) follow_writer();
+  const auto gen = std::atomic_load(&gen_);
+  const store::Verification found = gen->verify(metric_ == kernels::Metric::cosine);
+  VerifyResult result;
+  result.problem_count = found.problem_count;
+  if (!found.problems.empty()) result.first_problem = found.problems.front().message;
+  std::string &out = result.report;
+  out = "{\"sound\":";
+  out += found.problem_count == 0 ? "true" : "false";
+  out += ",\"locator\":";
+  json::write_string(locator_, out);
+  out += ",\"storage\":\"" + std::string(kind_name(kind_)) +
+         "\",\"generation\":" + std::to_string(gen->number()) +
+         ",\"epoch\":" + std::to_string(found.snap.epoch) +
+         ",\"rows\":" + std::to_string(found.snap.rows) +
+         ",\"live\":" + std::to_string(found.snap.live) +
+         ",\"commit_records\":" + std::to_string(found.sound_records) +
+         ",\"rows_checked\":" + std::to_string(found.rows_checked) +
+         ",\"vectors_checked\":" + std::to_string(found.vectors_checked) +
+         ",\"problem_count\":" + std::to_string(found.problem_count) + ",\"problems\":[";
+  for (std::size_t i = 0; i < found.problems.size(); ++i) {
+    if (i) out += ",";
+    out += "{\"part\":";
+    json::write_string(found.problems[i].part, out);
+    out += ",\"message\":";
+    json::write_string(found.problems[i].message, out);
+    out += "}";
+  }
+  out += "]}";
+  return result;
 }
 
 void Database::export_json(const std::string &path) const {

@@ -83,6 +83,7 @@ class Database {
   std::uint32_t dim() const { return dim_; }
   kernels::Metric metric() const { return metric_; }
   bool read_only() const { return read_only_; }
+  const std::string &locator() const { return locator_; }
 
   // Writes.
   UpsertReport upsert(std::size_t n, const char *const *ids, const float *vectors,
@@ -92,6 +93,8 @@ class Database {
   void import_json(const std::string &path);
   void copy_from(Database &src);
   void save();
+  // Rewrites the live rows into a new generation sized for them (nvdb_compact).
+  void compact();
 
   // Reads.
   std::size_t count() const;
@@ -101,6 +104,13 @@ class Database {
   std::string additional_data_doc() const;  // encoded; empty if never set
   std::string info_json() const;
   void export_json(const std::string &path) const;
+  // nvdb_verify: the JSON report, and what it found.
+  struct VerifyResult {
+    std::string report;
+    std::uint64_t problem_count = 0;
+    std::string first_problem;  // "" when sound
+  };
+  VerifyResult verify() const;
 
  private:
   struct Config {
@@ -155,6 +165,7 @@ class Database {
   void make_room(std::uint64_t rows, std::uint64_t heap_bytes);
   void compact_if_mostly_dead();
   void resize_for(std::uint64_t rows, std::uint64_t heap_bytes);
+  std::uint64_t live_heap_bytes() const;
   void rewrite(std::uint64_t capacity, std::uint64_t heap_capacity);
   store::Snapshot next_commit() const;
   void commit(store::Snapshot next, const std::vector<std::uint64_t> &killed);

@@ -62,13 +62,22 @@ Snapshot Generation::snapshot() const {
 // Checked against the heap's capacity rather than a commit's use of it:
 // enough for memory safety, and true of every row a commit ever counted.
 void Generation::check_row(std::uint64_t i) const {
+  if (row_problem(i, heap_capacity()))
+    throw Error(NVDB_ECORRUPT, what_ + ": row " + std::to_string(i) + " is corrupt");
+}
+
+const char *Generation::row_problem(std::uint64_t i, std::uint64_t heap_limit) const {
   const RowEntry &r = rows()[i];
   const std::uint64_t len = std::uint64_t(r.id_len) + r.meta_len;
-  const std::uint64_t cap = heap_capacity();
-  if (r.heap_off > cap || len > cap - r.heap_off || r.id_len == 0 || r.id_len > NVDB_MAX_ID_BYTES ||
-      !json::is_valid_utf8(heap(r.heap_off, r.id_len)) ||
-      !json::is_well_formed(heap(r.heap_off + r.id_len, r.meta_len)))
-    throw Error(NVDB_ECORRUPT, what_ + ": row " + std::to_string(i) + " is corrupt");
+  if (r.heap_off > heap_limit || len > heap_limit - r.heap_off)
+    return "its id and metadata lie outside the heap";
+  if (r.id_len == 0 || r.id_len > NVDB_MAX_ID_BYTES) return "its id length is out of range";
+  if (!json::is_valid_utf8(heap(r.heap_off, r.id_len))) return "its id is not UTF-8";
+  if (!json::is_well_formed(heap(r.heap_off + r.id_len, r.meta_len)))
+    return "its metadata is not a well-formed document";
+  if (json::Value(base_ + header().heap_off + r.heap_off + r.id_len).type() != json::Type::object)
+    return "its metadata is not an object";
+  return nullptr;
 }
 
 RowView Generation::row(std::uint64_t i) const {
@@ -130,10 +139,14 @@ std::uint64_t Generation::data_checksum(const Snapshot &s) const {
 }
 
 bool Generation::reached_disk(const Snapshot &s) const {
-  if (s.data_sum == 0) return true;
   // Committed since this machine booted: whatever the writer wrote is in the
   // page cache, so the check (which costs the commit's size) is needless.
   if (s.boot != 0 && s.boot == current_boot()) return true;
+  return matches_its_checksum(s);
+}
+
+bool Generation::matches_its_checksum(const Snapshot &s) const {
+  if (s.data_sum == 0) return true;
   if (s.killed_off < s.prev_heap || s.killed_count > (s.heap_used - s.killed_off) / 8) return false;
   if (data_checksum(s) != s.data_sum) return false;
   for (std::uint64_t i = 0; i < s.killed_count; ++i) {

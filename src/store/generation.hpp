@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "store/layout.hpp"
 #include "store/object.hpp"
@@ -20,6 +21,22 @@ struct RowView {
   const char *meta;  // encoded doc (json/doc.hpp)
   bool id_is_number;
   std::uint32_t id_pos;
+};
+
+// What nvdb_verify found in one generation (Generation::verify).
+struct Finding {
+  std::string part;  // "header", "commit record", "data", "row", "vector", "count", "id"
+  std::string message;
+};
+struct Verification {
+  static constexpr std::size_t kMaxListed = 100;  // further problems are only counted
+  Snapshot snap;                   // the newest sound commit, the one checked
+  int sound_records = 0;           // of the two commit records
+  std::uint64_t rows_checked = 0;  // row entries, live and dead
+  std::uint64_t vectors_checked = 0;
+  std::uint64_t problem_count = 0;
+  std::vector<Finding> problems;   // the first kMaxListed
+  void add(std::string part, std::string message);
 };
 
 class Generation {
@@ -62,6 +79,14 @@ class Generation {
     return {base_ + header().heap_off + off, len};
   }
 
+  // Reads every byte a commit relies on and reports what is damaged: the
+  // header, both commit records (checksums, ranges, the data checksum of a
+  // commit that has one), every row entry below the newest sound commit
+  // (heap bounds, id, metadata, death stamp), the live count, duplicate live
+  // ids, and each live vector (finite; unit length when `unit_vectors`).
+  // Never throws for damage; O(size of the generation).
+  Verification verify(bool unit_vectors) const;
+
   // Writer side. Rows and heap bytes go past the last commit, where no
   // reader looks; kill() stamps a death that readers of older epochs ignore.
   void write_row(std::uint64_t row, std::uint64_t heap_off, std::string_view id, bool id_is_number,
@@ -85,8 +110,16 @@ class Generation {
   std::uint64_t *deaths_w() { return reinterpret_cast<std::uint64_t *>(base_ + header().deaths_off); }
   const RowEntry *rows() const { return reinterpret_cast<const RowEntry *>(base_ + header().rows_off); }
   void check_row(std::uint64_t row) const;
+  // What is wrong with row i's entry, or nullptr: its id and metadata must
+  // lie within the first heap_limit bytes of the heap.
+  const char *row_problem(std::uint64_t i, std::uint64_t heap_limit) const;
+  void verify_records(Verification &v) const;
+  void verify_rows(Verification &v, bool unit_vectors) const;
   std::uint64_t data_checksum(const Snapshot &s) const;
+  // Whether a commit's data is all there: always, within the boot that made
+  // it; otherwise as its data checksum says (commits flushed in one go).
   bool reached_disk(const Snapshot &s) const;
+  bool matches_its_checksum(const Snapshot &s) const;
 
   Object object_;
   char *base_;

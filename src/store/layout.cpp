@@ -42,15 +42,33 @@ void copy_slot(const MetaSlot &slot, SlotCopy &out) {
   out.boot = load(slot.boot);
 }
 
-// Whether a clean copy holds a complete, consistent commit.
-bool valid(const SlotCopy &c, const DataHeader &h, Snapshot &out) {
-  if (c.seq == 0 || (c.seq & 1)) return false;
-  if (checksum(c.f, sizeof c.f) != c.sum) return false;
+SlotState classify(const SlotCopy &c, const DataHeader &h, Snapshot &out) {
+  if (c.seq == 0) return SlotState::unused;
+  if (c.seq & 1) return SlotState::being_written;
+  if (checksum(c.f, sizeof c.f) != c.sum) return SlotState::bad_checksum;
   const std::uint64_t *f = c.f;
   out = Snapshot{f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], c.sum, c.boot};
-  return out.rows <= h.capacity && out.heap_used <= h.heap_capacity && out.live <= out.rows &&
-         out.extra_off <= out.heap_used && out.extra_len <= out.heap_used - out.extra_off &&
-         out.prev_rows <= out.rows && out.prev_heap <= out.heap_used;
+  const bool in_range = out.rows <= h.capacity && out.heap_used <= h.heap_capacity &&
+                        out.live <= out.rows && out.extra_off <= out.heap_used &&
+                        out.extra_len <= out.heap_used - out.extra_off &&
+                        out.prev_rows <= out.rows && out.prev_heap <= out.heap_used;
+  return in_range ? SlotState::sound : SlotState::out_of_range;
+}
+
+// Whether a clean copy holds a complete, consistent commit.
+bool valid(const SlotCopy &c, const DataHeader &h, Snapshot &out) {
+  return classify(c, h, out) == SlotState::sound;
+}
+
+// Copies slot `index` under its seqlock; false if the writer kept it busy.
+bool copy_clean(const MetaSlot &slot, SlotCopy &out) {
+  for (int attempt = 0; attempt < 100000; ++attempt) {
+    copy_slot(slot, out);
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    if (__atomic_load_n(&slot.seq, __ATOMIC_RELAXED) == out.seq) return true;
+    if (attempt > 100) std::this_thread::yield();
+  }
+  return false;
 }
 
 }  // namespace
@@ -156,6 +174,12 @@ Snapshot read_snapshot(const DataHeader &h, const std::string &what, std::uint64
     break;  // neither slot holds a commit
   }
   throw Error(NVDB_ECORRUPT, what + ": no consistent commit record");
+}
+
+SlotState inspect_slot(const DataHeader &h, int index, Snapshot &out) {
+  SlotCopy copy;
+  if (!copy_clean(h.meta[index], copy)) return SlotState::being_written;
+  return classify(copy, h, out);
 }
 
 void publish(DataHeader &h, const Snapshot &s) {

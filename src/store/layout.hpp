@@ -122,6 +122,12 @@ void check_header(const void *base, std::size_t size, const std::string &what);
 // writer is mid-publish; NVDB_ECORRUPT if no slot is ever consistent.
 Snapshot read_snapshot(const DataHeader &h, const std::string &what, std::uint64_t skip = 0);
 
+// What one of the two commit records holds, read cleanly (nvdb_verify).
+// A record being written (odd seq) is not damage: a writer may be
+// publishing it, or have died doing so, and readers use the other one.
+enum class SlotState { unused, being_written, bad_checksum, out_of_range, sound };
+SlotState inspect_slot(const DataHeader &h, int index, Snapshot &out);
+
 // Publishes s as the next commit (the writer only).
 void publish(DataHeader &h, const Snapshot &s);
 

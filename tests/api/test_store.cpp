@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -250,6 +251,10 @@ BOOST_AUTO_TEST_CASE(an_incomplete_last_commit_is_set_aside) {
   BOOST_REQUIRE_EQUAL(nvdb_get(r, 1, ids, &recs), NVDB_OK);
   BOOST_TEST(nvdb_records_vector(recs, 0)[0] == 1.0f);  // "a" as the earlier commit left it
   nvdb_records_free(recs);
+  char *report = nullptr;
+  BOOST_TEST(nvdb_verify(r, &report) == NVDB_ECORRUPT);  // the lost commit is damage
+  BOOST_TEST(std::string(report).find("\"part\":\"data\"") != std::string::npos, report);
+  nvdb_free(report);
   nvdb_close(r);
   // A writer carries on from there.
   w = open_db(loc, NVDB_OPEN_WRITE, 0);
@@ -258,6 +263,8 @@ BOOST_AUTO_TEST_CASE(an_incomplete_last_commit_is_set_aside) {
   nvdb_close(w);
   r = open_db(loc, NVDB_OPEN_READ, 0);
   BOOST_TEST(count(r) == 2u);
+  BOOST_TEST(nvdb_verify(r, &report) == NVDB_OK, report);  // its commit record is replaced
+  nvdb_free(report);
   BOOST_TEST(top_ids(r, {1, 0, 0, 0.5f}, 2) == (std::vector<std::string>{"a", "c"}));
   nvdb_close(r);
 }
@@ -326,4 +333,207 @@ BOOST_AUTO_TEST_CASE(corrupt_or_foreign_stores_are_refused) {
   BOOST_TEST(open_db(loc, NVDB_OPEN_READ, 0, &status) == nullptr);
   BOOST_TEST(status == NVDB_ECORRUPT);
   BOOST_TEST(std::string(nvdb_errmsg()).find("truncated") != std::string::npos, nvdb_errmsg());
+}
+
+namespace {
+
+// nvdb_verify's status and report (the report is NULL only on other errors).
+struct Verified {
+  int status;
+  std::string report;
+  bool mentions(const std::string &text) const { return report.find(text) != std::string::npos; }
+};
+
+Verified verify(nvdb_db *db) {
+  char *report = nullptr;
+  Verified v{nvdb_verify(db, &report), ""};
+  BOOST_REQUIRE_MESSAGE(report != nullptr, "no report: " << nvdb_errmsg());
+  v.report = report;
+  nvdb_free(report);
+  return v;
+}
+
+// Overwrites bytes of a store file in place, as a disk or another program might.
+void patch_file(const std::string &path, std::streamoff at, const std::string &bytes) {
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekp(at);
+  f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+std::string slurp_file(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(verify_finds_sound_databases_sound) {
+  TempDir dir;
+  ShmName shm("verify");
+  for (const std::string &loc : {shm.locator(), dir.file("ok.nvdb"), dir.file("ok.json"), std::string(":memory:")}) {
+    BOOST_TEST_CONTEXT(loc) {
+      nvdb_db *w = open_db(loc, NVDB_OPEN_CREATE);
+      put(w, "a", {1, 2, 3, 4}, "{\"k\": [1, \"x\"]}");
+      put(w, "b", {4, 3, 2, 1});
+      put(w, "a", {1, 1, 1, 1});  // a dead row too
+      BOOST_REQUIRE_EQUAL(nvdb_set_additional_data(w, "{\"note\": 1}"), NVDB_OK);
+      Verified v = verify(w);
+      BOOST_TEST(v.status == NVDB_OK, v.report);
+      BOOST_TEST(v.mentions("\"sound\":true"), v.report);
+      BOOST_TEST(v.mentions("\"rows_checked\":3"), v.report);
+      BOOST_TEST(v.mentions("\"vectors_checked\":2"), v.report);
+      BOOST_TEST(v.mentions("\"problems\":[]"), v.report);
+      if (loc != ":memory:" && loc.find(".json") == std::string::npos) {
+        nvdb_db *r = open_db(loc, NVDB_OPEN_READ, 0);
+        BOOST_TEST(verify(r).status == NVDB_OK);
+        nvdb_close(r);
+      }
+      nvdb_close(w);
+    }
+  }
+  char *report = reinterpret_cast<char *>(1);
+  BOOST_TEST(nvdb_verify(nullptr, &report) == NVDB_EINVAL);
+  BOOST_TEST(report == nullptr);
+}
+
+// Damage no open-time check sees (rows of older commits, which carry no
+// data checksum, and commit records) is reported by verify.
+BOOST_AUTO_TEST_CASE(verify_reports_each_kind_of_damage) {
+  TempDir dir;
+  const std::string loc = dir.file("victim.nvdb");
+  nvdb_db *w = open_db(loc, NVDB_OPEN_CREATE);
+  for (const char *id : {"a", "b", "c", "d"}) put(w, id, {1, 2, 3, 4});  // epochs 2 to 5
+  nvdb_close(w);
+  // dim 4, capacity 1,024: death stamps at 4096, row entries (24 bytes) at
+  // 12288, vectors at 36864, the heap at 53248. The commit records of
+  // epochs 4 and 5 cover rows 2 and 3 with a checksum; rows 0 and 1 only
+  // the row checks.
+  const std::string data = dir.file("victim.nvdb.1");
+  const std::string original = slurp_file(data);
+  std::uint64_t row1_heap = 0;
+  std::memcpy(&row1_heap, original.data() + 12288 + 24, sizeof row1_heap);
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  struct Case {
+    std::streamoff at;
+    std::string bytes, part, message;
+  };
+  for (const Case &c : std::vector<Case>{
+           {12288, std::string(8, '\xff'), "row", "row 0: its id and metadata lie outside the heap"},
+           {53248, "\xff", "row", "row 0: its id is not UTF-8"},
+           {36864 + 4, std::string(reinterpret_cast<const char *>(&nan), 4), "vector",
+            "row 0: its vector has a NaN"},
+           {36864, std::string("\x00\x00\x80\x40", 4), "vector", "row 0: its vector is not of unit length"},
+           {53248 + static_cast<std::streamoff>(row1_heap), "a", "id", "row 1: id \\\"a\\\" is also"},
+           {128 + 16, "\x05", "commit record", "commit record 0: checksum mismatch"},
+           {36864 + 3 * 16, "\x01", "data", "commit record 1 (epoch 5): the rows"},
+       }) {
+    BOOST_TEST_CONTEXT(c.message) {
+      patch_file(data, c.at, c.bytes);
+      nvdb_db *r = open_db(loc, NVDB_OPEN_READ, 0);
+      Verified v = verify(r);
+      BOOST_TEST(v.status == NVDB_ECORRUPT);
+      BOOST_TEST(std::string(nvdb_errmsg()).find("damaged") != std::string::npos, nvdb_errmsg());
+      BOOST_TEST(v.mentions("\"sound\":false"), v.report);
+      BOOST_TEST(v.mentions("{\"part\":\"" + c.part + "\",\"message\":\"" + c.message), v.report);
+      nvdb_close(r);
+      patch_file(data, 0, original);
+    }
+  }
+  // A header damaged after the store was opened (open checks it first).
+  nvdb_db *r = open_db(loc, NVDB_OPEN_READ, 0);
+  BOOST_TEST(verify(r).status == NVDB_OK);
+  patch_file(data, 104, std::string(8, '\x07'));  // the header checksum itself
+  Verified v = verify(r);
+  BOOST_TEST(v.status == NVDB_ECORRUPT);
+  BOOST_TEST(v.mentions("{\"part\":\"header\",\"message\":"), v.report);
+  BOOST_TEST(v.mentions("header checksum mismatch"), v.report);
+  nvdb_close(r);
+  patch_file(data, 0, original);
+}
+
+BOOST_AUTO_TEST_CASE(compact_drops_dead_rows_while_readers_keep_reading) {
+  TempDir dir;
+  ShmName shm("compact");
+  for (const std::string &loc : both_kinds(dir, shm)) {
+    BOOST_TEST_CONTEXT(loc) {
+      nvdb_db *w = open_db(loc, NVDB_OPEN_CREATE);
+      for (int i = 0; i < 100; ++i) put(w, "r" + std::to_string(i), {1, float(i), 0, 1});
+      std::vector<std::string> names;
+      for (int i = 0; i < 30; ++i) names.push_back("r" + std::to_string(i));
+      std::vector<const char *> ids;
+      for (const auto &n : names) ids.push_back(n.c_str());
+      BOOST_REQUIRE_EQUAL(nvdb_delete(w, ids.size(), ids.data(), nullptr), NVDB_OK);
+      nvdb_db *r = open_db(loc, NVDB_OPEN_READ, 0);
+      const auto before = top_ids(r, {1, 50, 0, 1}, 3);
+      char *info = nullptr;
+      BOOST_REQUIRE_EQUAL(nvdb_info(w, &info), NVDB_OK);
+      BOOST_TEST(std::string(info).find("\"generation\":1,") != std::string::npos, info);
+      BOOST_TEST(std::string(info).find("\"rows\":100,") != std::string::npos, info);
+      nvdb_free(info);
+
+      BOOST_REQUIRE_MESSAGE(nvdb_compact(w) == NVDB_OK, nvdb_errmsg());
+      BOOST_REQUIRE_EQUAL(nvdb_info(w, &info), NVDB_OK);
+      BOOST_TEST(std::string(info).find("\"generation\":2,") != std::string::npos, info);
+      BOOST_TEST(std::string(info).find("\"rows\":70,") != std::string::npos, info);
+      nvdb_free(info);
+      BOOST_TEST(count(r) == 70u);  // the reader follows to the new generation
+      BOOST_TEST(top_ids(r, {1, 50, 0, 1}, 3) == before);
+      BOOST_TEST(nvdb_compact(r) == NVDB_EREADONLY);
+      BOOST_TEST(verify(r).status == NVDB_OK);
+      put(w, "new", {0, 0, 1, 0});  // the writer carries on in the new generation
+      BOOST_TEST(count(r) == 71u);
+      nvdb_close(r);
+      nvdb_close(w);
+      r = open_db(loc, NVDB_OPEN_READ, 0);
+      BOOST_TEST(count(r) == 71u);
+      nvdb_close(r);
+    }
+  }
+  BOOST_TEST(!fs::exists(dir.file("docs.nvdb.1")));  // the old generation is removed
+  BOOST_TEST(nvdb_compact(nullptr) == NVDB_EINVAL);
+}
+
+BOOST_AUTO_TEST_CASE(compact_gives_space_back_and_works_in_memory) {
+  TempDir dir;
+  const std::string loc = dir.file("big.nvdb");
+  nvdb_db *w = open_db(loc, NVDB_OPEN_CREATE, 256);
+  const int n = 3000;
+  std::vector<std::string> names(n);
+  std::vector<const char *> ids(n);
+  std::vector<float> vecs(std::size_t(n) * 256, 1.0f);
+  for (int i = 0; i < n; ++i) {
+    names[i] = "v" + std::to_string(i);
+    ids[i] = names[i].c_str();
+    vecs[std::size_t(i) * 256 + i % 256] = 2.0f + i;
+  }
+  BOOST_REQUIRE_EQUAL(nvdb_upsert(w, n, ids.data(), vecs.data(), vecs.size(), nullptr, nullptr), NVDB_OK);
+  BOOST_REQUIRE_EQUAL(nvdb_delete(w, 1000, ids.data(), nullptr), NVDB_OK);
+  auto generation_bytes = [&] {
+    uintmax_t total = 0;
+    for (const auto &e : fs::directory_iterator(dir.path))
+      if (e.path().filename() != "big.nvdb") total += fs::file_size(e.path());
+    return total;
+  };
+  const uintmax_t before = generation_bytes();
+  BOOST_REQUIRE_EQUAL(nvdb_compact(w), NVDB_OK);
+  const uintmax_t after = generation_bytes();
+  BOOST_TEST(after < before / 2, before << " -> " << after);
+  BOOST_TEST(count(w) == 2000u);
+  BOOST_TEST(verify(w).status == NVDB_OK);
+  nvdb_close(w);
+
+  for (const std::string &mem : {std::string(":memory:"), dir.file("m.json")}) {
+    nvdb_db *m = open_db(mem, NVDB_OPEN_CREATE);
+    put(m, "a", {1, 0, 0, 0});
+    put(m, "b", {0, 1, 0, 0});
+    put(m, "a", {0, 0, 1, 0});
+    BOOST_TEST(nvdb_compact(m) == NVDB_OK, nvdb_errmsg());
+    BOOST_TEST(count(m) == 2u);
+    BOOST_TEST(top_ids(m, {0, 0, 1, 0}, 1) == std::vector<std::string>{"a"});
+    nvdb_close(m);
+  }
+  nvdb_db *m = open_db(dir.file("m.json"), NVDB_OPEN_READ, 0);
+  BOOST_TEST(count(m) == 2u);
+  BOOST_TEST(nvdb_compact(m) == NVDB_EREADONLY);
+  nvdb_close(m);
 }

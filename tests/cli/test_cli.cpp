@@ -4,6 +4,9 @@
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <fcntl.h>
+#include <pty.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -22,6 +25,10 @@ namespace fs = std::filesystem;
 
 
 namespace {
+
+// Every subcommand the CLI has (nvdb.1 must describe the same ones).
+const char *const kSubcommands[] = {"info",   "upsert", "query",   "get",     "delete",
+                                    "import", "export", "verify", "compact", "readers", "bench"};
 
 std::string cli_path() {
   const char *p = std::getenv("NVDB_CLI");
@@ -144,8 +151,32 @@ BOOST_AUTO_TEST_CASE(version_and_usage) {
   BOOST_TEST(run({"info", path("a.json"), "--bogus"}).status == 2);
   r = run({"--help"});
   BOOST_TEST(r.status == 0);
-  for (const char *sub : {"info", "upsert", "query", "get", "delete", "import", "export"})
-    BOOST_TEST(r.out.find(sub) != std::string::npos, sub);
+  for (const char *sub : kSubcommands) BOOST_TEST(r.out.find(sub) != std::string::npos, sub);
+  BOOST_TEST(r.out.find("Exit status: 0 success, 1 error") != std::string::npos, r.out);
+}
+
+// Every subcommand explains each of its options and shows examples.
+BOOST_AUTO_TEST_CASE(every_subcommand_has_help_with_examples) {
+  for (const char *sub : kSubcommands) {
+    BOOST_TEST_CONTEXT(sub) {
+      Result r = run({sub, "--help"});
+      BOOST_TEST(r.status == 0);
+      BOOST_TEST(r.out.find(std::string("Usage: nvdb ") + sub) != std::string::npos, r.out);
+      const std::size_t examples = r.out.find("Examples:\n");
+      BOOST_TEST(examples != std::string::npos, r.out);
+      BOOST_TEST(r.out.find("nvdb " + std::string(sub) + " ", examples) != std::string::npos, r.out);
+      BOOST_TEST(r.out.find("Exit status") != std::string::npos, r.out);
+      // No option or positional without a description, on its line or the next.
+      const std::vector<std::string> lines = lines_of(r.out);
+      for (std::size_t i = 0; i < lines.size(); ++i) {
+        const std::string &line = lines[i];
+        const bool names_option = line.rfind("  -", 0) == 0 || line.find(" REQUIRED") != std::string::npos;
+        const bool described = line.find("    ", 6) != std::string::npos ||
+                               (i + 1 < lines.size() && lines[i + 1].find_first_not_of(' ') >= 20);
+        if (names_option) BOOST_TEST(described, line);
+      }
+    }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(info_describes_the_database) {
@@ -387,6 +418,203 @@ BOOST_AUTO_TEST_CASE(corrupt_file_is_refused_and_left_alone) {
   check_one_error_line(run({"upsert", path("bad.json")}, "{\"vector\": [1,2,3,4,5,6,7,8]}\n"),
                        "bad.json");
   BOOST_TEST(slurp(dir / "bad.json") == text.substr(0, text.size() / 2));
+}
+
+// A store file made from the fixture, for the maintenance subcommands.
+std::string make_store(const Workspace &w, const std::string &name) {
+  Result r = w.run({"import", w.path("a.json"), w.path(name)});
+  BOOST_REQUIRE_MESSAGE(r.status == 0, r.err);
+  return w.path(name);
+}
+
+BOOST_AUTO_TEST_CASE(verify_reports_sound_and_damaged_stores) {
+  const std::string store = make_store(*this, "v.nvdb");
+  Result r = run({"verify", store});
+  BOOST_TEST(r.status == 0, r.err);
+  BOOST_TEST(r.out.find(store + ": sound\n") == 0u, r.out);
+  r = run({"verify", "--json", store});
+  BOOST_TEST(r.status == 0);
+  json::value report = json::parse(r.out);
+  BOOST_TEST(report.at("sound") == true);
+  BOOST_TEST(report.at("live") == 50);
+  BOOST_TEST(report.at("problems").as_array().empty());
+  BOOST_TEST(run({"verify", path("a.json")}).status == 0);
+
+  // Row 0's heap offset (dim 8, 1,024 rows: row entries start at 12288).
+  {
+    std::fstream f(store + ".1", std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(12288);
+    f.write("\xff\xff\xff\xff\xff\xff\xff\xff", 8);
+  }
+  r = run({"verify", store});
+  BOOST_TEST(r.status == 3);
+  BOOST_TEST(r.out.find(store + ": DAMAGED") == 0u, r.out);
+  BOOST_TEST(r.out.find("row 0: its id and metadata lie outside the heap") != std::string::npos, r.out);
+  r = run({"verify", "--json", store});
+  BOOST_TEST(r.status == 3);
+  report = json::parse(r.out);
+  BOOST_TEST(report.at("sound") == false);
+  BOOST_TEST(report.at("problem_count").to_number<int>() >= 1);
+
+  // A file too damaged to open is damaged too, not an error.
+  spit(dir / "bad.json", slurp(dir / "a.json").substr(0, 100));
+  r = run({"verify", path("bad.json")});
+  BOOST_TEST(r.status == 3);
+  BOOST_TEST(r.out.find("DAMAGED") != std::string::npos, r.out);
+  r = run({"verify", "--json", path("bad.json")});
+  BOOST_TEST(r.status == 3);
+  BOOST_TEST(json::parse(r.out).at("problems").as_array()[0].at("part") == "open");
+  check_one_error_line(run({"verify", path("missing.nvdb")}), "missing.nvdb");
+}
+
+BOOST_AUTO_TEST_CASE(compact_removes_dead_rows_and_prints_sizes) {
+  std::string input;
+  for (int i = 0; i < 100; ++i)
+    input += "{\"id\": \"r" + std::to_string(i) + "\", \"vector\": [1, " + std::to_string(i) + ", 2]}\n";
+  Result r = run({"upsert", path("c.nvdb")}, input);
+  BOOST_REQUIRE_MESSAGE(r.status == 0, r.err);
+  std::vector<std::string> del = {"delete", path("c.nvdb")};
+  for (int i = 0; i < 60; ++i) del.push_back("r" + std::to_string(i));
+  BOOST_REQUIRE_EQUAL(run(del).status, 0);
+
+  r = run({"compact", "--json", path("c.nvdb")});
+  BOOST_REQUIRE_MESSAGE(r.status == 0, r.err);
+  json::value c = json::parse(r.out);
+  BOOST_TEST(c.at("rows_before") == 100);
+  BOOST_TEST(c.at("rows_after") == 40);
+  BOOST_TEST(c.at("live") == 40);
+  BOOST_TEST(c.at("generation_after").to_number<int>() == c.at("generation_before").to_number<int>() + 1);
+  BOOST_TEST(c.at("bytes_after").to_number<double>() > 0);
+  BOOST_TEST(c.at("bytes_after").to_number<double>() <= c.at("bytes_before").to_number<double>());
+  BOOST_TEST(count("c.nvdb") == 40u);
+
+  r = run({"compact", path("c.nvdb")});
+  BOOST_TEST(r.status == 0, r.err);
+  BOOST_TEST(r.out.find("compacted: 0 dead rows removed, 40 live") != std::string::npos, r.out);
+  BOOST_TEST(r.out.find("rows 40 -> 40") != std::string::npos, r.out);
+  BOOST_TEST(run({"verify", path("c.nvdb")}).status == 0);
+  check_one_error_line(run({"compact", path("missing.nvdb")}), "missing.nvdb");
+}
+
+BOOST_AUTO_TEST_CASE(readers_lists_live_reader_processes) {
+  const std::string store = make_store(*this, "r.nvdb");
+  Result r = run({"readers", store});
+  BOOST_TEST(r.status == 0);
+  BOOST_TEST(r.out == store + ": no readers\n");  // the command itself is not listed
+  BOOST_TEST(run({"readers", "--json", store}).out == "{\"readers\":[]}\n");
+
+  Child reader({"query", store}, dir / "reader-stderr.txt");
+  BOOST_REQUIRE(reader.write("[1, 0, 0, 0, 0, 0, 0, 0]\n"));
+  BOOST_REQUIRE(!reader.read_line().empty());  // attached and answering
+  json::value list = json::parse(run({"readers", "--json", store}).out);
+  BOOST_REQUIRE_EQUAL(list.at("readers").as_array().size(), 1u);
+  const json::value &entry = list.at("readers").as_array()[0];
+  BOOST_TEST(entry.at("pid") == reader.pid());
+  BOOST_TEST(entry.at("command") == "nvdb");
+  BOOST_TEST(entry.at("started").as_string().size() == 20u);  // 2026-01-02T03:04:05Z
+  BOOST_TEST(entry.at("generation") == 1);
+  r = run({"readers", store});
+  BOOST_TEST(r.out.find("1 reader\n") != std::string::npos, r.out);
+  BOOST_TEST(r.out.find(std::to_string(reader.pid())) != std::string::npos, r.out);
+  BOOST_TEST(reader.finish().status == 0);
+  BOOST_TEST(run({"readers", path("a.json")}).out.find("no readers") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(bench_measures_query_against_the_bound) {
+  Result r = run({"bench", "--rows", "3000", "--dim", "64", "--queries", "5", "--json"});
+  BOOST_REQUIRE_MESSAGE(r.status == 0, r.err);
+  json::value b = json::parse(r.out);
+  BOOST_TEST(b.at("rows") == 3000);
+  BOOST_TEST(b.at("dim") == 64);
+  BOOST_TEST(b.at("bytes").to_number<double>() == 3000.0 * 64 * 4);
+  const double bound = b.at("bound_ms_median").to_number<double>();
+  const double query = b.at("query_ms_median").to_number<double>();
+  BOOST_TEST(bound > 0);
+  BOOST_TEST(query > 0);
+  BOOST_TEST(b.at("ratio").to_number<double>() == query / bound, boost::test_tools::tolerance(1e-2));
+  r = run({"bench", "--rows", "3000", "--dim", "64", "--queries", "5"});
+  BOOST_TEST(r.status == 0);
+  BOOST_TEST(r.out.find("bandwidth bound") != std::string::npos, r.out);
+  BOOST_TEST(r.out.find("ratio") != std::string::npos, r.out);
+  BOOST_TEST(run({"bench", "--rows", "0"}).status == 2);
+}
+
+// 12,000 records: past the size at which an upsert shows its progress.
+std::string many_records() {
+  std::string input;
+  for (int i = 0; i < 12000; ++i)
+    input += "{\"id\": \"m" + std::to_string(i) + "\", \"vector\": [1, " + std::to_string(i % 97) + "]}\n";
+  return input;
+}
+
+BOOST_AUTO_TEST_CASE(progress_is_silent_when_stderr_is_not_a_terminal) {
+  Result r = run({"upsert", path("big.nvdb")}, many_records());
+  BOOST_REQUIRE_EQUAL(r.status, 0);
+  BOOST_TEST(r.err == "");
+  BOOST_TEST(json::parse(r.out).at("insert").as_array().size() == 12000u);
+  r = run({"export", path("big.nvdb"), path("big.json")});
+  BOOST_TEST(r.status == 0);
+  BOOST_TEST(r.err == "");
+  r = run({"import", path("big.json"), path("big2.nvdb")});
+  BOOST_TEST(r.out == "{\"imported\": 12000}\n");
+  BOOST_TEST(r.err == "");
+}
+
+// The command with stderr on a pseudo-terminal, stdin and stdout on files.
+struct TtyResult {
+  int status = -1;
+  std::string out, tty;
+};
+
+TtyResult run_on_tty(const Workspace &w, const std::vector<std::string> &args, const std::string &input) {
+  spit(w.dir / "tty-in.txt", input);
+  int master = -1, slave = -1;
+  BOOST_REQUIRE(openpty(&master, &slave, nullptr, nullptr, nullptr) == 0);
+  std::vector<std::string> argv = args;
+  argv.insert(argv.begin(), cli_path());
+  const pid_t pid = fork();
+  BOOST_REQUIRE(pid >= 0);
+  if (pid == 0) {
+    const int in = open((w.dir / "tty-in.txt").c_str(), O_RDONLY);
+    const int out = open((w.dir / "tty-out.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (in < 0 || out < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(slave, 2) < 0) _exit(126);
+    close(master);
+    std::vector<char *> ptrs;
+    for (auto &a : argv) ptrs.push_back(a.data());
+    ptrs.push_back(nullptr);
+    execv(ptrs[0], ptrs.data());
+    _exit(127);
+  }
+  close(slave);
+  TtyResult r;
+  char buf[4096];
+  for (ssize_t n; (n = read(master, buf, sizeof buf)) > 0;) r.tty.append(buf, static_cast<std::size_t>(n));
+  close(master);  // read() fails with EIO once the child has closed the terminal
+  int status = 0;
+  waitpid(pid, &status, 0);
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = slurp(w.dir / "tty-out.txt");
+  return r;
+}
+
+BOOST_AUTO_TEST_CASE(progress_is_drawn_on_a_terminal_and_stdout_stays_clean) {
+  TtyResult r = run_on_tty(*this, {"upsert", path("tty.nvdb")}, many_records());
+  BOOST_REQUIRE_EQUAL(r.status, 0);
+  BOOST_TEST(r.tty.find("\r\x1b[Knvdb upsert: ") != std::string::npos, r.tty);
+  BOOST_TEST(r.tty.find("records read") != std::string::npos, r.tty);
+  BOOST_REQUIRE(r.tty.size() >= 4u);
+  BOOST_TEST(r.tty.substr(r.tty.size() - 4) == "\r\x1b[K", "the line is erased at the end");
+  BOOST_TEST(json::parse(r.out).at("insert").as_array().size() == 12000u);  // stdout: JSON only
+  BOOST_TEST(r.out.find('\r') == std::string::npos);
+
+  r = run_on_tty(*this, {"import", path("a.json"), path("tty2.nvdb")}, "");
+  BOOST_REQUIRE_EQUAL(r.status, 0);
+  BOOST_TEST(r.tty.find("\r\x1b[Knvdb import: reading " + path("a.json")) != std::string::npos, r.tty);
+  BOOST_TEST(r.out == "{\"imported\": 50}\n");
+  // Small upserts show nothing.
+  r = run_on_tty(*this, {"upsert", path("small.nvdb")}, "{\"id\": \"x\", \"vector\": [1, 2]}\n");
+  BOOST_REQUIRE_EQUAL(r.status, 0);
+  BOOST_TEST(r.tty == "");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

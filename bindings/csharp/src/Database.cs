@@ -221,6 +221,34 @@ public sealed class Database : IDisposable {
     NvdbNative.nvdb_b_copy(handle, source.handle);
   }
 
+  /// <summary>
+  /// Checks the database's checksums and structure, reading all of it once
+  /// (nvdb_verify). A damaged database is a result (Sound false, the
+  /// problems in the report), not an exception; NvdbException only when the
+  /// check cannot run. Any handle may verify, a reader also while the writer
+  /// commits.
+  /// </summary>
+  public Verification Verify() {
+    ThrowIfClosed();
+    SWIGTYPE_p_nvdb_b_verification found = NvdbNative.nvdb_b_verify(handle);
+    try {
+      return new Verification(NvdbNative.nvdb_b_verification_sound(found) != 0,
+                              NvdbNative.nvdb_b_verification_report(found));
+    } finally {
+      NvdbNative.nvdb_b_verification_free(found);
+    }
+  }
+
+  /// <summary>
+  /// Rewrites the live records into a new generation without the dead ones,
+  /// giving back the space of deleted and replaced records; readers keep
+  /// answering. Status.ReadOnly on a reader.
+  /// </summary>
+  public void Compact() {
+    ThrowIfClosed();
+    NvdbNative.nvdb_b_compact(handle);
+  }
+
   /// <summary>Writes a ".json" database back to its file atomically; a no-op for other kinds.</summary>
   public void Save() {
     ThrowIfClosed();

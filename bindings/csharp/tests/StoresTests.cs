@@ -67,6 +67,41 @@ public class StoresTests {
     }
   }
 
+  [Test]
+  public void VerifyFindsDamageAndCompactDropsDeadRows() {
+    using (var store = new Store("file")) {
+      using (var writer = new Database(store.Locator, 4)) {
+        for (int i = 0; i < 4; i++) writer.Upsert("r" + i, new float[] { 1, i, 0, 1 });
+        writer.Delete("r0");
+        Verification found = writer.Verify();
+        Assert.IsTrue(found.Sound, found.Report);
+        var report = (JsonObject)JsonValue.Parse(found.Report);
+        Assert.AreEqual(4, (int)report["rows"]);
+        Assert.AreEqual(3, (int)report["live"]);
+        writer.Compact();
+        var info = (JsonObject)JsonValue.Parse(writer.Info);
+        Assert.AreEqual(2, (int)info["generation"]);
+        Assert.AreEqual(3, (int)info["rows"]);
+        writer.Upsert("r9", new float[] { 0, 0, 1, 0 });
+        using (var reader = new Database(store.Locator, Reader)) {
+          Assert.AreEqual(4, reader.Count);
+          Support.AssertStatus(Status.ReadOnly, () => reader.Compact());
+          Assert.IsTrue(reader.Verify().Sound);
+        }
+      }
+      // Row 0's heap offset in generation 2 (dim 4, 1,024 rows: row entries start at 12288).
+      using (var data = new FileStream(store.Locator + ".2", FileMode.Open, FileAccess.Write)) {
+        data.Seek(12288, SeekOrigin.Begin);
+        data.Write(new byte[] { 255, 255, 255, 255, 255, 255, 255, 255 }, 0, 8);
+      }
+      using (var reader = new Database(store.Locator, Reader)) {
+        Verification found = reader.Verify();
+        Assert.IsFalse(found.Sound);
+        StringAssert.Contains("row 0: its id and metadata lie outside the heap", found.Report);
+      }
+    }
+  }
+
   [TestCase("shm")]
   [TestCase("file")]
   public void AReadersWritesFailWithReadOnly(string kind) {

@@ -257,6 +257,34 @@ public final class Database implements AutoCloseable {
     run(h -> source.run(s -> NvdbNative.copy(h, s)));
   }
 
+  /* ---- Maintenance ---- */
+
+  /**
+   * Checks the database's checksums and structure, reading all of it once (nvdb_verify). A
+   * damaged database is a result ({@code sound()} false, the problems in the report), not an
+   * exception; NvdbException only when the check cannot run. Any handle may verify, a reader also
+   * while the writer commits.
+   */
+  public Verification verify() {
+    return use(h -> {
+      long v = NvdbNative.verify(h);
+      try {
+        return new Verification(NvdbNative.verification_sound(v) != 0,
+            NvdbNative.verification_report(v));
+      } finally {
+        NvdbNative.verification_free(v);
+      }
+    });
+  }
+
+  /**
+   * Rewrites the live records into a new generation without the dead ones, giving back the space
+   * of deleted and replaced records; readers keep answering. Status.EREADONLY on a reader.
+   */
+  public void compact() {
+    run(NvdbNative::compact);
+  }
+
   @Override
   public String toString() {
     return "Database{" + locator + ", dim " + dim + ", " + metric + "}";

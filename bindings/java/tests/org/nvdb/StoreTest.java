@@ -8,10 +8,13 @@ import static org.nvdb.TestSupport.snapshot;
 import static org.nvdb.TestSupport.vec;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
@@ -179,6 +182,37 @@ class StoreTest {
       assertEquals("{\"k\":true}", r.get("kept").get(0).metadata());
       assertEquals("{\"saved\":1}", r.additionalData());
       assertTrue(r.info().contains("\"storage\":\"file\""), r.info());
+    }
+  }
+
+  /** verify finds a sound store sound and names the damage of a broken one; compact drops dead rows. */
+  @Test
+  void verifyAndCompact() throws IOException {
+    String locator = tmp.resolve("maintained.nvdb").toString();
+    try (Database w = writer(locator)) {
+      for (int i = 0; i < 4; i++) w.upsert("r" + i, vec(1, i, 0, 1), null);
+      w.delete("r0");
+      Verification v = w.verify();
+      assertTrue(v.sound(), v.report());
+      assertTrue(v.report().contains("\"rows\":4,\"live\":3,"), v.report());
+      w.compact();
+      assertTrue(w.info().contains("\"generation\":2,"), w.info());
+      assertTrue(w.info().contains("\"rows\":3,"), w.info());
+      w.upsert("r9", vec(0, 0, 1, 0), null);
+      try (Database r = reader(locator)) {
+        assertEquals(4, r.count());
+        assertStatus(Status.EREADONLY, r::compact);
+        assertTrue(r.verify().sound());
+      }
+    }
+    // Row 0's heap offset in generation 2 (dim 4, 1,024 rows: row entries start at 12288).
+    try (FileChannel data = FileChannel.open(Paths.get(locator + ".2"), StandardOpenOption.WRITE)) {
+      data.write(ByteBuffer.wrap(new byte[] {-1, -1, -1, -1, -1, -1, -1, -1}), 12288);
+    }
+    try (Database r = reader(locator)) {
+      Verification v = r.verify();
+      assertFalse(v.sound());
+      assertTrue(v.report().contains("row 0: its id and metadata lie outside the heap"), v.report());
     }
   }
 

@@ -1,0 +1,114 @@
+// Generation::verify, behind nvdb_verify: every check a reader makes lazily
+// (and a few it cannot afford to), made at once over a whole generation.
+#include <cmath>
+#include <string>
+#include <unordered_set>
+
+#include "core/error.hpp"
+#include "json/codec.hpp"
+#include "store/generation.hpp"
+
+namespace nvdb::store {
+
+namespace {
+
+// A stored vector is finite and, under cosine, of unit length: nvdb never
+// stores another, so anything else is damage. The tolerance is far above
+// float rounding and far below what a flipped exponent or sign bit does.
+const char *vector_problem(const float *v, std::uint32_t dim, bool unit) {
+  double squared = 0;
+  for (std::uint32_t d = 0; d < dim; ++d) {
+    if (!std::isfinite(v[d])) return "its vector has a NaN or infinite component";
+    squared += double(v[d]) * v[d];
+  }
+  if (unit && std::fabs(squared - 1.0) > 1e-3) return "its vector is not of unit length (cosine)";
+  return nullptr;
+}
+
+}  // namespace
+
+void Verification::add(std::string part, std::string message) {
+  if (++problem_count <= kMaxListed) problems.push_back({std::move(part), std::move(message)});
+}
+
+Verification Generation::verify(bool unit_vectors) const {
+  Verification v;
+  try {
+    check_header(base_, object_.size(), what_);
+  } catch (const Error &e) {
+    v.add("header", e.what());
+    return v;  // nothing past a bad header can be located
+  }
+  verify_records(v);
+  if (v.sound_records > 0) verify_rows(v, unit_vectors);
+  return v;
+}
+
+void Generation::verify_records(Verification &v) const {
+  bool found = false;
+  for (int k = 0; k < 2; ++k) {
+    const std::string name = "commit record " + std::to_string(k);
+    Snapshot s;
+    switch (inspect_slot(header(), k, s)) {
+      case SlotState::unused:
+      case SlotState::being_written:  // a commit in progress, or abandoned by a dead writer
+        continue;
+      case SlotState::bad_checksum:
+        v.add("commit record", name + ": checksum mismatch");
+        continue;
+      case SlotState::out_of_range:
+        v.add("commit record", name + " (epoch " + std::to_string(s.epoch) +
+                                   "): counts beyond the generation's capacity");
+        continue;
+      case SlotState::sound:
+        break;
+    }
+    // publish() writes epoch E into record E & 1.
+    if ((s.epoch & 1) != static_cast<std::uint64_t>(k)) {
+      v.add("commit record", name + " holds epoch " + std::to_string(s.epoch) +
+                                 ", which belongs in the other record");
+      continue;
+    }
+    if (!matches_its_checksum(s)) {
+      v.add("data", name + " (epoch " + std::to_string(s.epoch) +
+                        "): the rows, heap bytes or deaths it added do not match its checksum");
+      continue;
+    }
+    ++v.sound_records;
+    if (!found || s.epoch > v.snap.epoch) v.snap = s;
+    found = true;
+  }
+  if (!found) v.add("commit record", "no sound commit record: the rows cannot be checked");
+}
+
+void Generation::verify_rows(Verification &v, bool unit_vectors) const {
+  const Snapshot &s = v.snap;
+  std::uint64_t live = 0;
+  std::unordered_set<std::string_view> ids;
+  ids.reserve(s.live);
+  for (std::uint64_t i = 0; i < s.rows; ++i) {
+    ++v.rows_checked;
+    const std::string where = "row " + std::to_string(i) + ": ";
+    const bool is_live = alive(i, s.epoch);
+    live += is_live;
+    if (const char *why = row_problem(i, s.heap_used)) {
+      v.add("row", where + why);
+      continue;
+    }
+    if (load_death(deaths(), i) == 0) v.add("row", where + "its death stamp is 0, an epoch no commit has");
+    if (!is_live) continue;
+    const RowEntry &r = rows()[i];
+    const std::string_view id = heap(r.heap_off, r.id_len);
+    if (!ids.insert(id).second)
+      v.add("id", where + "id \"" + std::string(id) + "\" is also the id of an earlier live row");
+    ++v.vectors_checked;
+    if (const char *why = vector_problem(vector(i), dim(), unit_vectors)) v.add("vector", where + why);
+  }
+  if (live != s.live)
+    v.add("count", "the commit counts " + std::to_string(s.live) + " live rows, the rows hold " +
+                       std::to_string(live));
+  if (s.extra_len && !json::is_well_formed(heap(s.extra_off, s.extra_len)))
+    v.add("heap", "the additional data is not a well-formed document");
+}
+
+}  // namespace nvdb::store
