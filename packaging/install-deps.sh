@@ -13,6 +13,9 @@ packages=(
   mono-mcs nunit-console libnunit-cil-dev libmono-system-json4.0-cil
   golang-go
 )
+# The batch benchmark's peers (bench/bench_batch.cpp): OpenBLAS's sgemm and
+# faiss. The library itself links neither.
+packages+=(libopenblas-dev libfaiss-dev)
 # Extra tools: clang for the libFuzzer targets.
 if [[ "${1:-}" == "--with-fuzzers" ]]; then
   packages+=(clang)
