@@ -38,9 +38,10 @@ struct Candidate {
   std::uint32_t row;
 };
 
-double kth_largest_lower(const std::vector<Candidate> &items, std::size_t k, std::vector<double> &scratch) {
+double kth_largest_lower(const std::vector<Candidate> &items, std::size_t k) {
   if (items.size() < k) return -std::numeric_limits<double>::infinity();
-  scratch.clear();
+  std::vector<double> scratch;
+  scratch.reserve(items.size());
   for (const Candidate &c : items) scratch.push_back(c.lower);
   std::nth_element(scratch.begin(), scratch.begin() + std::ptrdiff_t(k - 1), scratch.end(),
                    std::greater<double>());
@@ -256,8 +257,7 @@ std::vector<Hit> finish(const Group &g, std::size_t j, std::vector<std::vector<C
   const BatchScanRequest &req = g.req;
   std::vector<Candidate> all;
   for (auto &t : tasks) all.insert(all.end(), t[j].items().begin(), t[j].items().end());
-  std::vector<double> scratch;
-  const double cut = cutoff_below(kth_largest_lower(all, req.top_k, scratch));
+  const double cut = cutoff_below(kth_largest_lower(all, req.top_k));
   const float *q = g.queries + j * req.dim;
   std::vector<Hit> hits;
   for (const Candidate &c : all) {

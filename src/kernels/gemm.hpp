@@ -8,6 +8,17 @@
 // queries, each as dim steps of that many floats (panel[k * width + i] is
 // component k of member i). Members past the end are zero. As for the scan
 // kernels, each instruction set has its own compiled copy, chosen at run time.
+//
+// Why not OpenBLAS's sgemm: the library would then depend on a BLAS at run
+// time, and Debian 12's OpenBLAS 0.3.21 starts its own threads (the pthread
+// flavour is the default libopenblas0). Called from the library's pool, it
+// must be kept to one thread, and openblas_set_num_threads(1) is global to
+// the process: it would also slow down the application's own BLAS calls. The
+// serial flavour (openblas-serial) has the same soname, so which one a
+// process gets is decided by whichever is loaded first, not by nvdb. Our own
+// micro-kernel keeps every thread in the one pool (no oversubscription) and
+// measured as fast as OpenBLAS's sgemm of the same product on this machine's
+// AVX-512 (bench/bench_batch.cpp).
 #pragma once
 
 #include <cstddef>
