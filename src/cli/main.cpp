@@ -47,11 +47,12 @@ void declare(CLI::App &app, Args &a, std::function<void()> &run) {
   query->add_option("--top-k,-k", a.query.top_k, "Hits per query (default 10)");
   query->add_option("--threshold", a.query.threshold, "Keep only hits scoring at least T");
   query->add_option("--filter", a.query.filter, "Declarative metadata filter, a JSON object");
-  query->add_flag("--batch", a.query.batch,
+  auto *batch = query->add_flag("--batch", a.query.batch,
                   "Answer the lines --batch-size at a time, with one batch query each (the same\n"
                   "answers, written when a batch or the input ends)");
   query->add_option("--batch-size", a.query.batch_size, "Lines per batch query (default 1000)")
-      ->check(CLI::Range(1, 1000000));
+      ->check(CLI::Range(1, 1000000))
+      ->needs(batch);
   query->callback([&] { run = [&] { run_query(a.query); }; });
 
   auto *get = app.add_subcommand("get", "Print the records with these ids, in the order asked");

@@ -235,6 +235,7 @@ BOOST_AUTO_TEST_CASE(query_batch_answers_as_line_by_line) {
   BOOST_REQUIRE_EQUAL(out.size(), exp.at("queries").as_array().size());
   for (std::size_t i = 0; i < out.size(); ++i) check_hits(json::parse(out[i]), exp.at("queries").as_array()[i]);
   BOOST_TEST(run({"query", path("a.json"), "--batch", "--batch-size", "0"}).status == 2);
+  BOOST_TEST(run({"query", path("a.json"), "--batch-size", "5"}).status == 2);  // needs --batch
 }
 
 // A bad line in a batch: the lines before it are answered, then one error
