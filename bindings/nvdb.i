@@ -10,9 +10,9 @@
  * and an idiomatic API (Database, Hit, ...) written over this layer.
  *
  * Ownership: handles returned here (nvdb_db, nvdb_hits, nvdb_records,
- * nvdb_report, nvdb_b_batch, nvdb_b_ids, nvdb_b_verification) are released
- * by the matching *_free / nvdb_b_close call, which the idiomatic layers make
- * automatic.
+ * nvdb_report, nvdb_b_batch, nvdb_b_ids, nvdb_b_verification, nvdb_b_answers)
+ * are released by the matching *_free / nvdb_b_close call, which the
+ * idiomatic layers make automatic.
  */
 
 %{
@@ -58,6 +58,12 @@ typedef struct nvdb_b_batch {
   size_t floats, floats_capacity;
   size_t *lengths;      /* of each record's vector */
 } nvdb_b_batch;
+
+/* Batch queries: the answers of nvdb_query_batch, one nvdb_hits per query. */
+typedef struct nvdb_b_answers {
+  nvdb_hits **hits;
+  size_t count;
+} nvdb_b_answers;
 
 static int nvdb_b_push(nvdb_b_ids *list, const char *s) {
   if (list->count == list->capacity) {
@@ -270,6 +276,56 @@ const char *nvdb_b_hits_id(const nvdb_hits *h, long long i) { return nvdb_hits_i
 float nvdb_b_hits_score(const nvdb_hits *h, long long i) { return nvdb_hits_score(h, (size_t)i); }
 const char *nvdb_b_hits_metadata(const nvdb_hits *h, long long i) { return nvdb_hits_metadata(h, (size_t)i); }
 void nvdb_b_hits_free(nvdb_hits *h) { nvdb_hits_free(h); }
+
+/* n queries, row-major in vector (len floats: n times the database's dim). */
+nvdb_b_answers *nvdb_b_query_batch(nvdb_db *db, const float *vector, size_t len, long long n,
+                                   unsigned top_k, int use_threshold, float threshold,
+                                   const char *filter, nvdb_b_error *err) {
+  nvdb_query_options o = NVDB_QUERY_OPTIONS_INIT;
+  nvdb_b_answers *a = NULL;
+  int status;
+  if (n < 0) {
+    nvdb_b_fail(err, NVDB_EINVAL, "query batch: the number of queries is negative");
+    return NULL;
+  }
+  a = (nvdb_b_answers *)calloc(1, sizeof *a);
+  if (a && n > 0) a->hits = (nvdb_hits **)calloc((size_t)n, sizeof *a->hits);
+  if (!a || (n > 0 && !a->hits)) {
+    free(a);
+    nvdb_b_fail(err, NVDB_ENOMEM, "query batch: out of memory");
+    return NULL;
+  }
+  o.top_k = top_k;
+  o.use_threshold = use_threshold;
+  o.threshold = threshold;
+  o.filter = filter;
+  status = nvdb_query_batch(db, (size_t)n, vector, len, &o, a->hits);
+  nvdb_b_record(err, status);
+  if (status != NVDB_OK) {
+    free(a->hits);
+    free(a);
+    return NULL;
+  }
+  a->count = (size_t)n;
+  return a;
+}
+long long nvdb_b_answers_count(const nvdb_b_answers *a) { return a ? (long long)a->count : 0; }
+/* Query i's hits, now the caller's (release with nvdb_b_hits_free); NULL if
+   out of range or already taken. */
+nvdb_hits *nvdb_b_answers_take(nvdb_b_answers *a, long long i) {
+  nvdb_hits *h = NULL;
+  if (!a || i < 0 || (size_t)i >= a->count) return NULL;
+  h = a->hits[i];
+  a->hits[i] = NULL;
+  return h;
+}
+/* Releases the answers and the hits not taken. */
+void nvdb_b_answers_free(nvdb_b_answers *a) {
+  if (!a) return;
+  for (size_t i = 0; i < a->count; ++i) nvdb_hits_free(a->hits[i]);
+  free(a->hits);
+  free(a);
+}
 
 void nvdb_b_import_json(nvdb_db *db, const char *path, nvdb_b_error *err) {
   nvdb_b_record(err, nvdb_import_json(db, path));

@@ -398,6 +398,34 @@ typedef struct nvdb_hits nvdb_hits;
 NVDB_API int nvdb_query(nvdb_db *db, const float *vector, size_t vector_len,
                         const nvdb_query_options *opts, nvdb_hits **out);
 
+/**
+ * Answers n queries in one call: for each, exactly what nvdb_query would
+ * return with the same options (the same ids in the same order, the same
+ * scores), from one commit for all of them. Use it for many queries at once:
+ * it scores them together as a blocked matrix product, which is bound by
+ * arithmetic instead of by reading every stored vector once per query, so
+ * beyond a few queries it costs far less than as many nvdb_query calls (for
+ * one or two queries nvdb_query is faster).
+ *
+ *   n            number of queries; 0 is a no-op returning NVDB_OK.
+ *   vectors      n * dim floats, row-major (query i at vectors + i * dim);
+ *                vectors_len is their number (NVDB_EDIM unless it equals
+ *                n * dim). Every query is checked as nvdb_query checks its
+ *                vector (NVDB_EVECTOR) before any work.
+ *   opts         as for nvdb_query, the same for every query (NULL for
+ *                NVDB_QUERY_OPTIONS_INIT). A filter callback is asked about
+ *                each record once for the whole batch, not once per query.
+ *   out          an array of n pointers the caller provides (may be NULL
+ *                when n is 0, NVDB_EINVAL otherwise). On success out[i]
+ *                receives query i's hits, to release with nvdb_hits_free
+ *                one by one. On failure every out[i] is NULL.
+ *
+ * Errors: those of nvdb_query; a bad query vector is named in nvdb_errmsg()
+ * as "query I" (I counted from 0 in the batch).
+ */
+NVDB_API int nvdb_query_batch(nvdb_db *db, size_t n, const float *vectors, size_t vectors_len,
+                              const nvdb_query_options *opts, nvdb_hits **out);
+
 NVDB_API size_t nvdb_hits_count(const nvdb_hits *hits);
 NVDB_API const char *nvdb_hits_id(const nvdb_hits *hits, size_t i);
 /** The i-th score; NaN if i is out of range. */

@@ -18,6 +18,9 @@ packages=(
   # `file` and dpkg-shlibdeps (dpkg-dev).
   file dpkg-dev
 )
+# The batch benchmark's peers (bench/bench_batch.cpp): OpenBLAS's sgemm and
+# faiss. The library itself links neither.
+packages+=(libopenblas-dev libfaiss-dev)
 # Extra tools: clang for the libFuzzer targets.
 if [[ "${1:-}" == "--with-fuzzers" ]]; then
   packages+=(clang)

@@ -114,6 +114,7 @@ NVDB_JAVA_HANDLE(nvdb_report)
 NVDB_JAVA_HANDLE(nvdb_b_ids)
 NVDB_JAVA_HANDLE(nvdb_b_batch)
 NVDB_JAVA_HANDLE(nvdb_b_verification)
+NVDB_JAVA_HANDLE(nvdb_b_answers)
 
 /* ---- Strings. ---- */
 

@@ -3,6 +3,7 @@
 // exception ever crosses into C.
 #include "nvdb.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -85,6 +86,23 @@ void check_length(std::size_t len, std::size_t n, std::size_t dim, const char *w
   throw nvdb::Error(NVDB_EDIM, std::string(what) + ": " + std::to_string(len) + " floats for " +
                                    std::to_string(n) + " vectors of dim " + std::to_string(dim) +
                                    " (expected " + std::to_string(n * dim) + ")");
+}
+
+nvdb::QueryParams query_params(const nvdb_query_options *opts) {
+  nvdb_query_options defaults = NVDB_QUERY_OPTIONS_INIT;
+  const nvdb_query_options &o = opts ? *opts : defaults;
+  if (o.version < 1 || o.version > NVDB_QUERY_OPTIONS_VERSION)
+    throw nvdb::Error(NVDB_EINVAL, "query options: unknown version " + std::to_string(o.version));
+  if (o.use_threshold && std::isnan(o.threshold))
+    throw nvdb::Error(NVDB_EINVAL, "query options: the threshold is NaN");
+  nvdb::QueryParams params;
+  params.top_k = o.top_k;
+  params.use_threshold = o.use_threshold != 0;
+  params.threshold = o.threshold;
+  params.filter = o.filter;
+  params.filter_fn = o.filter_fn;
+  params.filter_ctx = o.filter_ctx;
+  return params;
 }
 
 template <class T>
@@ -265,22 +283,27 @@ int nvdb_query(nvdb_db *db, const float *vector, size_t vector_len,
     require(out, "out");
     *out = nullptr;
     check_length(vector_len, 1, database(db).dim(), "query");
-    nvdb_query_options defaults = NVDB_QUERY_OPTIONS_INIT;
-    const nvdb_query_options &o = opts ? *opts : defaults;
-    if (o.version < 1 || o.version > NVDB_QUERY_OPTIONS_VERSION)
-      throw nvdb::Error(NVDB_EINVAL, "query options: unknown version " + std::to_string(o.version));
-    if (o.use_threshold && std::isnan(o.threshold))
-      throw nvdb::Error(NVDB_EINVAL, "query options: the threshold is NaN");
-    nvdb::QueryParams params;
-    params.top_k = o.top_k;
-    params.use_threshold = o.use_threshold != 0;
-    params.threshold = o.threshold;
-    params.filter = o.filter;
-    params.filter_fn = o.filter_fn;
-    params.filter_ctx = o.filter_ctx;
     auto result = std::make_unique<nvdb_hits>();
-    result->hits = database(db).query(vector, params);
+    result->hits = database(db).query(vector, query_params(opts));
     *out = result.release();
+  });
+}
+
+int nvdb_query_batch(nvdb_db *db, size_t n, const float *vectors, size_t vectors_len,
+                     const nvdb_query_options *opts, nvdb_hits **out) {
+  return guarded([&] {
+    if (n > 0) require(out, "out");
+    std::fill(out, out + n, nullptr);
+    check_length(vectors_len, n, database(db).dim(), "query batch");
+    std::vector<std::vector<nvdb::Hit>> answers = database(db).query_batch(n, vectors, query_params(opts));
+    // Every result is allocated before any is handed out, so a failure
+    // leaves every out[i] NULL.
+    std::vector<std::unique_ptr<nvdb_hits>> results(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      results[i] = std::make_unique<nvdb_hits>();
+      results[i]->hits = std::move(answers[i]);
+    }
+    for (std::size_t i = 0; i < n; ++i) out[i] = results[i].release();
   });
 }
 

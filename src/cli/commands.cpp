@@ -193,6 +193,49 @@ void run_upsert(const UpsertArgs &args) {
   print_line(out);
 }
 
+namespace {
+
+// One input line of `nvdb query`, parsed.
+struct QueryLine {
+  std::size_t line;
+  std::vector<float> vector;
+};
+
+void print_hits(const nvdb_hits *hits) {
+  std::string out;
+  write_hits(hits, out);
+  print_line(out);  // flushed now: a caller may be waiting for this answer
+}
+
+void answer_each(nvdb_db *db, const std::vector<QueryLine> &queries, const nvdb_query_options &opts) {
+  for (const QueryLine &q : queries) {
+    nvdb_hits *hits = nullptr;
+    check(nvdb_query(db, q.vector.data(), q.vector.size(), &opts, &hits), "line " + std::to_string(q.line));
+    print_hits(hits);
+    nvdb_hits_free(hits);
+  }
+}
+
+// Answers the queries with one nvdb_query_batch call. A refused batch is
+// answered line by line instead, so that the answers before the bad line and
+// the error naming it are exactly those of the line-by-line mode.
+void answer(nvdb_db *db, const std::vector<QueryLine> &queries, const nvdb_query_options &opts) {
+  const std::size_t dim = nvdb_dim(db);
+  bool batchable = queries.size() > 1;
+  for (const QueryLine &q : queries) batchable = batchable && q.vector.size() == dim;
+  if (!batchable) return answer_each(db, queries, opts);
+  std::vector<float> vectors;
+  vectors.reserve(queries.size() * dim);
+  for (const QueryLine &q : queries) vectors.insert(vectors.end(), q.vector.begin(), q.vector.end());
+  std::vector<nvdb_hits *> hits(queries.size());
+  if (nvdb_query_batch(db, queries.size(), vectors.data(), vectors.size(), &opts, hits.data()) != NVDB_OK)
+    return answer_each(db, queries, opts);
+  for (nvdb_hits *h : hits) print_hits(h);
+  for (nvdb_hits *h : hits) nvdb_hits_free(h);
+}
+
+}  // namespace
+
 void run_query(const QueryArgs &args) {
   Database db(args.db, NVDB_OPEN_READ);
   nvdb_query_options opts = NVDB_QUERY_OPTIONS_INIT;
@@ -201,23 +244,23 @@ void run_query(const QueryArgs &args) {
   opts.threshold = args.threshold.value_or(0.0f);
   opts.filter = args.filter.empty() ? nullptr : args.filter.c_str();
 
-  std::string text, out;
+  const std::size_t per_call = args.batch ? args.batch_size : 1;
+  std::vector<QueryLine> pending;
+  std::string text;
   for (std::size_t line = 1; std::getline(std::cin, text); ++line) {
     if (is_blank(text)) continue;
-    const std::string where = "line " + std::to_string(line);
-    std::vector<float> vector;
     try {
-      vector = parse_vector(text);
+      pending.push_back({line, parse_vector(text)});
     } catch (const Failure &e) {
-      throw Failure(where + ": " + e.what());
+      answer(db.get(), pending, opts);
+      throw Failure("line " + std::to_string(line) + ": " + e.what());
     }
-    nvdb_hits *hits = nullptr;
-    check(nvdb_query(db.get(), vector.data(), vector.size(), &opts, &hits), where);
-    out.clear();
-    write_hits(hits, out);
-    nvdb_hits_free(hits);
-    print_line(out);  // flushed now: a caller may be waiting for this answer
+    if (pending.size() == per_call) {
+      answer(db.get(), pending, opts);
+      pending.clear();
+    }
   }
+  answer(db.get(), pending, opts);
   if (std::cin.bad()) throw Failure("reading stdin failed");
 }
 

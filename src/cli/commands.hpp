@@ -28,6 +28,8 @@ struct QueryArgs {
   std::uint32_t top_k = 10;
   std::optional<float> threshold;
   std::string filter;  // empty = none
+  bool batch = false;  // answer lines batch_size at a time with nvdb_query_batch
+  std::size_t batch_size = 1000;
 };
 
 struct BenchArgs {

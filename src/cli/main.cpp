@@ -63,15 +63,23 @@ void declare_records(CLI::App &app, Args &a, Run &run) {
   auto *query = subcommand(
       app, "query",
       "Answer query vectors read from stdin (one JSON array per line) with one JSON array\n"
-      "of hits {\"id\", \"score\", \"metadata\"} per line, flushed as each is answered",
+      "of hits {\"id\", \"score\", \"metadata\"} per line, flushed as each is answered\n"
+      "(with --batch, as each batch is)",
       "  echo '[1, 0, 0]' | nvdb query docs.json --top-k 3\n"
-      "  nvdb query shm:docs --filter '{\"genre\": \"jazz\"}' --threshold 0.5 < queries.jsonl\n");
+      "  nvdb query shm:docs --filter '{\"genre\": \"jazz\"}' --threshold 0.5 < queries.jsonl\n"
+      "  nvdb query --batch docs.nvdb < queries.jsonl > answers.jsonl\n");
   query->add_option("DB", a.query.db, "Database locator")->required();
   query->add_option("--top-k,-k", a.query.top_k, "Hits per query (default 10)");
   query->add_option("--threshold", a.query.threshold, "Keep only hits scoring at least T");
   query->add_option("--filter", a.query.filter,
                     "Declarative metadata filter, a JSON object ($eq $ne $gt $gte $lt $lte $in $nin "
                     "$exists $and $or $not)");
+  auto *batch = query->add_flag("--batch", a.query.batch,
+                  "Answer the lines --batch-size at a time, with one batch query each (the same\n"
+                  "answers, written when a batch or the input ends)");
+  query->add_option("--batch-size", a.query.batch_size, "Lines per batch query (default 1000)")
+      ->check(CLI::Range(1, 1000000))
+      ->needs(batch);
   query->callback([&] { run = [&] { run_query(a.query); return kExitOk; }; });
 
   auto *get = subcommand(app, "get", "Print the records with these ids, one JSON object per line, in the order asked",

@@ -13,6 +13,7 @@
 #include "core/validate.hpp"
 #include "filter/filter.hpp"
 #include "json/codec.hpp"
+#include "kernels/batch_scan.hpp"
 #include "kernels/scan.hpp"
 #include "nanovdb/digest.hpp"
 #include "nanovdb/nanovdb.hpp"
@@ -683,20 +684,50 @@ std::vector<RecordCopy> Database::get(std::size_t n, const char *const *ids) con
   return out;
 }
 
-std::vector<Hit> Database::query(const float *vector, const QueryParams &params) const {
-  if (!vector) throw Error(NVDB_EINVAL, "query: vector is NULL");
-  double sq = check_vector(vector, dim_, metric_, "query vector");
-  std::vector<float> q(vector, vector + dim_);
-  if (metric_ == kernels::Metric::cosine) normalize(vector, dim_, sq, q.data());
+// What every query of one call reads: one commit, the compiled filter, and
+// the predicates over its rows that the scans take. Not movable: the
+// predicates refer to the members.
+struct Database::Search {
+  Search(const Database &db, const QueryParams &params);
+  Search(const Search &) = delete;
+  Search &operator=(const Search &) = delete;
 
+  bool filtered() const { return compiled || params.filter_fn; }
+  bool has_dead_rows() const { return v.snap.live != v.snap.rows; }
+  std::vector<Hit> hits(const std::vector<kernels::Hit> &found) const;
+
+  // A scan of this commit with these params (kernels::ScanRequest or
+  // BatchScanRequest), but for the queries and the row predicates.
+  template <class Request>
+  Request request(std::uint32_t dim, kernels::Metric metric) const {
+    Request req;
+    req.matrix = v.gen->vectors();
+    req.nrows = v.snap.rows;
+    req.dim = dim;
+    req.metric = metric;
+    req.top_k = params.top_k;
+    req.use_threshold = params.use_threshold;
+    req.threshold = params.threshold;
+    req.tie_less = &tie_less;
+    return req;
+  }
+
+  const QueryParams &params;
   std::unique_ptr<filter::Filter> compiled;
-  if (params.filter) compiled = std::make_unique<filter::Filter>(filter::Filter::compile(params.filter));
+  const View v;
+  std::function<bool(std::uint32_t)> alive, keep;
+  std::function<bool(std::uint32_t, std::uint32_t)> tie_less;
+};
 
-  const View v = view();
+Database::Search::Search(const Database &db, const QueryParams &query_params)
+    : params(query_params),
+      compiled(params.filter ? std::make_unique<filter::Filter>(filter::Filter::compile(params.filter))
+                             : nullptr),
+      v(db.view()) {
   const store::Generation &gen = *v.gen;
   const std::uint64_t epoch = v.snap.epoch;
-  std::function<bool(std::uint32_t)> alive = [&](std::uint32_t row) { return gen.alive(row, epoch); };
-  std::function<bool(std::uint32_t)> keep = [&](std::uint32_t row) {
+  alive = [&gen, epoch](std::uint32_t row) { return gen.alive(row, epoch); };
+  keep = [this, &gen, epoch](std::uint32_t row) {
     if (!gen.alive(row, epoch)) return false;
     const store::RowView rec = gen.row(row);
     if (compiled && !compiled->matches(json::Value(rec.meta))) return false;
@@ -713,35 +744,64 @@ std::vector<Hit> Database::query(const float *vector, const QueryParams &params)
     }
     return true;
   };
-  std::function<bool(std::uint32_t, std::uint32_t)> tie_less = [&](std::uint32_t a, std::uint32_t b) {
-    return gen.row(a).id < gen.row(b).id;
-  };
+  tie_less = [&gen](std::uint32_t a, std::uint32_t b) { return gen.row(a).id < gen.row(b).id; };
+}
 
-  kernels::ScanRequest req;
-  req.matrix = gen.vectors();
-  req.nrows = v.snap.rows;
-  req.dim = dim_;
+std::vector<Hit> Database::Search::hits(const std::vector<kernels::Hit> &found) const {
+  std::vector<Hit> out;
+  out.reserve(found.size());
+  for (const kernels::Hit &h : found) {
+    const store::RowView rec = v.gen->row(h.row);
+    Hit hit{std::string(rec.id), h.score, {}};
+    json::write(json::Value(rec.meta), json::Style::compact, hit.metadata_json);
+    out.push_back(std::move(hit));
+  }
+  return out;
+}
+
+// Checks n query vectors (naming the first bad one) and returns them as the
+// scan takes them: normalised under cosine.
+std::vector<float> Database::query_vectors(std::size_t n, const float *vectors) const {
+  if (n > 0 && !vectors) throw Error(NVDB_EINVAL, n == 1 ? "query: vector is NULL" : "query: vectors is NULL");
+  std::vector<float> q(vectors, vectors + n * dim_);
+  for (std::size_t i = 0; i < n; ++i) {
+    const float *v = vectors + i * dim_;
+    const double sq = check_vector(v, dim_, metric_, n == 1 ? "query vector" : "query " + std::to_string(i));
+    if (metric_ == kernels::Metric::cosine) normalize(v, dim_, sq, q.data() + i * dim_);
+  }
+  return q;
+}
+
+std::vector<Hit> Database::query(const float *vector, const QueryParams &params) const {
+  const std::vector<float> q = query_vectors(1, vector);
+  const Search search(*this, params);
+
+  kernels::ScanRequest req = search.request<kernels::ScanRequest>(dim_, metric_);
   req.query = q.data();
-  req.metric = metric_;
-  req.top_k = params.top_k;
-  req.use_threshold = params.use_threshold;
-  req.threshold = params.threshold;
   // A filter picks the rows to read (dead ones are never kept); without
   // one, every row is scored and only candidates for the top k are checked
   // for life, which costs nothing when no row has died.
-  const bool filtered = compiled || params.filter_fn;
-  req.keep = filtered ? &keep : nullptr;
-  req.admit = !filtered && v.snap.live != v.snap.rows ? &alive : nullptr;
-  req.tie_less = &tie_less;
+  req.keep = search.filtered() ? &search.keep : nullptr;
+  req.admit = !search.filtered() && search.has_dead_rows() ? &search.alive : nullptr;
+  return search.hits(kernels::scan(req));
+}
 
-  std::vector<Hit> hits;
-  for (const kernels::Hit &h : kernels::scan(req)) {
-    const store::RowView rec = gen.row(h.row);
-    Hit hit{std::string(rec.id), h.score, {}};
-    json::write(json::Value(rec.meta), json::Style::compact, hit.metadata_json);
-    hits.push_back(std::move(hit));
-  }
-  return hits;
+std::vector<std::vector<Hit>> Database::query_batch(std::size_t n, const float *vectors,
+                                                    const QueryParams &params) const {
+  const std::vector<float> q = query_vectors(n, vectors);
+  const Search search(*this, params);
+  if (n == 0) return {};
+
+  kernels::BatchScanRequest req = search.request<kernels::BatchScanRequest>(dim_, metric_);
+  req.queries = q.data();
+  req.nqueries = n;
+  // Rows are packed into tiles anyway, so dead rows are simply left out of
+  // them, as filtered-out rows are.
+  req.keep = search.filtered() ? &search.keep : search.has_dead_rows() ? &search.alive : nullptr;
+  std::vector<std::vector<Hit>> out;
+  out.reserve(n);
+  for (const auto &found : kernels::scan_batch(req)) out.push_back(search.hits(found));
+  return out;
 }
 
 std::string Database::additional_data_doc() const {

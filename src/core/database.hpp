@@ -100,6 +100,10 @@ class Database {
   std::size_t count() const;
   std::vector<RecordCopy> get(std::size_t n, const char *const *ids) const;
   std::vector<Hit> query(const float *vector, const QueryParams &params) const;
+  // n queries (n * dim floats, row-major) with the same params: for each,
+  // exactly what query() returns. Every vector is checked before any work.
+  std::vector<std::vector<Hit>> query_batch(std::size_t n, const float *vectors,
+                                            const QueryParams &params) const;
   std::string additional_data_json() const;
   std::string additional_data_doc() const;  // encoded; empty if never set
   std::string info_json() const;
@@ -157,6 +161,8 @@ class Database {
   void check_writable() const;
 
   View view() const;
+  struct Search;
+  std::vector<float> query_vectors(std::size_t n, const float *vectors) const;
   void follow_writer() const;
 
   // Writer side; callers hold write_mutex_.

@@ -44,21 +44,13 @@ class TopK {
 
   std::vector<Hit> &hits() { return heap_; }
 
-  struct Better {
-    const std::function<bool(std::uint32_t, std::uint32_t)> &tie_less;
-    bool operator()(const Hit &a, const Hit &b) const {
-      if (a.score != b.score) return a.score > b.score;
-      return tie_less(a.row, b.row);
-    }
-  };
+  using Better = HitOrder;
 
  private:
   std::size_t k_;
   Better better_;
   std::vector<Hit> heap_;
 };
-
-float final_score(Metric m, float raw) { return m == Metric::l2 ? -std::sqrt(-raw) : raw; }
 
 // Scores rows [begin, end) (all of them, or those listed in `rows`) into top.
 void score_range(const ScanRequest &req, std::size_t begin, std::size_t end,
@@ -116,23 +108,25 @@ std::size_t rows_per_task(const ScanRequest &req, std::size_t n) {
   return std::max<std::size_t>(kBlockRows, kTaskBytes / row_bytes);
 }
 
-// The rows keep() accepts, in order. Testing a filter is cheaper than scoring
-// a vector, so the filtered scan reads only the vectors that can be returned.
-std::vector<std::uint32_t> kept_rows(const ScanRequest &req) {
+}  // namespace
+
+float final_score(Metric m, float raw) { return m == Metric::l2 ? -std::sqrt(-raw) : raw; }
+
+// Testing a filter is cheaper than scoring a vector, so the filtered scan
+// reads only the vectors that can be returned.
+std::vector<std::uint32_t> kept_rows(std::size_t nrows, const std::function<bool(std::uint32_t)> &keep) {
   constexpr std::size_t kRowsPerTask = 4096;
-  const std::size_t tasks = (req.nrows + kRowsPerTask - 1) / kRowsPerTask;
+  const std::size_t tasks = (nrows + kRowsPerTask - 1) / kRowsPerTask;
   std::vector<std::vector<std::uint32_t>> parts(tasks);
   ThreadPool::instance().parallel_for(tasks, [&](std::size_t t) {
-    std::size_t end = std::min(req.nrows, (t + 1) * kRowsPerTask);
+    std::size_t end = std::min(nrows, (t + 1) * kRowsPerTask);
     for (std::size_t r = t * kRowsPerTask; r < end; ++r)
-      if ((*req.keep)(static_cast<std::uint32_t>(r))) parts[t].push_back(static_cast<std::uint32_t>(r));
+      if (keep(static_cast<std::uint32_t>(r))) parts[t].push_back(static_cast<std::uint32_t>(r));
   });
   std::vector<std::uint32_t> rows;
   for (auto &p : parts) rows.insert(rows.end(), p.begin(), p.end());
   return rows;
 }
-
-}  // namespace
 
 std::vector<Hit> scan(const ScanRequest &req) {
   if (req.top_k == 0 || req.nrows == 0) return {};
@@ -140,7 +134,7 @@ std::vector<Hit> scan(const ScanRequest &req) {
     return in_tasks(req, req.nrows, rows_per_task(req, req.nrows),
                     [&](std::size_t b, std::size_t e, TopK &top) { score_range(req, b, e, nullptr, top); });
   }
-  std::vector<std::uint32_t> rows = kept_rows(req);
+  std::vector<std::uint32_t> rows = kept_rows(req.nrows, *req.keep);
   return in_tasks(req, rows.size(), rows_per_task(req, rows.size()),
                   [&](std::size_t b, std::size_t e, TopK &top) { score_range(req, b, e, rows.data(), top); });
 }

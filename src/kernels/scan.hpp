@@ -36,6 +36,23 @@ struct ScanRequest {
   const std::function<bool(std::uint32_t, std::uint32_t)> *tie_less = nullptr;
 };
 
+// The order of hits: descending score, then tie_less on the rows.
+struct HitOrder {
+  const std::function<bool(std::uint32_t, std::uint32_t)> &tie_less;
+  bool operator()(const Hit &a, const Hit &b) const {
+    if (a.score != b.score) return a.score > b.score;
+    return tie_less(a.row, b.row);
+  }
+};
+
+// A hit's score from what the kernels compute (score_rows): the dot
+// product as it is, minus the square root of the squared distance for l2.
+float final_score(Metric m, float raw);
+
+// The rows of [0, nrows) that keep accepts, ascending; keep is called from
+// the library's threads, and what it throws reaches the caller.
+std::vector<std::uint32_t> kept_rows(std::size_t nrows, const std::function<bool(std::uint32_t)> &keep);
+
 // The best top_k rows, best first: descending score, then tie_less. Scores
 // are dot products for cosine and dot, minus the Euclidean distance for l2.
 // Large scans are split across the library's thread pool.

@@ -248,6 +248,46 @@ BOOST_AUTO_TEST_CASE(query_errors_name_the_line) {
   check_one_error_line(run({"query", path("missing.json")}, ""), "missing.json");
 }
 
+// --batch answers with nvdb_query_batch, a few lines at a time (3 does not
+// divide the fixture's 10 queries), exactly as line by line.
+BOOST_AUTO_TEST_CASE(query_batch_answers_as_line_by_line) {
+  json::value exp = expected();
+  std::string input;
+  for (const auto &q : exp.at("queries").as_array()) input += vector_text(q) + "\n";  // blank lines too
+  const std::string top_k = std::to_string(exp.at("queries").as_array()[0].at("top_k").to_number<int>());
+  Result by_line = run({"query", path("a.json"), "--top-k", top_k}, input);
+  Result batched = run({"query", path("a.json"), "--top-k", top_k, "--batch", "--batch-size", "3"}, input);
+  Result one_batch = run({"query", "--batch", path("a.json"), "--top-k", top_k}, input);
+  BOOST_REQUIRE_EQUAL(batched.status, 0);
+  BOOST_REQUIRE_EQUAL(one_batch.status, 0);
+  BOOST_TEST(batched.out == by_line.out);
+  BOOST_TEST(one_batch.out == by_line.out);
+  std::vector<std::string> out = lines_of(batched.out);
+  BOOST_REQUIRE_EQUAL(out.size(), exp.at("queries").as_array().size());
+  for (std::size_t i = 0; i < out.size(); ++i) check_hits(json::parse(out[i]), exp.at("queries").as_array()[i]);
+  BOOST_TEST(run({"query", path("a.json"), "--batch", "--batch-size", "0"}).status == 2);
+  BOOST_TEST(run({"query", path("a.json"), "--batch-size", "5"}).status == 2);  // needs --batch
+}
+
+// A bad line in a batch: the lines before it are answered, then one error
+// line names it, as line by line.
+BOOST_AUTO_TEST_CASE(query_batch_errors_name_the_line) {
+  const std::vector<std::string> batch = {"query", path("a.json"), "--batch", "--batch-size", "10"};
+  Result r = run(batch, "[1,2,3,4,5,6,7,8]\n[8,7,6,5,4,3,2,1]\n[0,0,0,0,0,0,0,0]\n[1,2,3,4,5,6,7,8]\n");
+  check_one_error_line(r, "line 3");
+  BOOST_TEST(r.err.find("zero") != std::string::npos);
+  BOOST_TEST(lines_of(r.out).size() == 2u);
+  r = run(batch, "[1,2,3,4,5,6,7,8]\n[1,2]\n[1,2,3,4,5,6,7,8]\n");
+  check_one_error_line(r, "line 2");
+  BOOST_TEST(lines_of(r.out).size() == 1u);
+  r = run(batch, "[1,2,3,4,5,6,7,8]\n\n[1,2,3,4,5,6,7,\"x\"]\n");
+  check_one_error_line(r, "line 3");
+  BOOST_TEST(lines_of(r.out).size() == 1u);
+  std::vector<std::string> filtered = batch;
+  filtered.insert(filtered.end(), {"--filter", "{\"n\": {\"$bad\": 1}}"});
+  check_one_error_line(run(filtered, "[1,2,3,4,5,6,7,8]\n[1,2,3,4,5,6,7,8]\n"), "$bad");
+}
+
 BOOST_AUTO_TEST_CASE(upsert_creates_inserts_updates_and_reports) {
   Result r = run({"upsert", path("new.json"), "--batch", "2"},
                  "{\"id\": \"a\", \"vector\": [1, 0, 0], \"metadata\": {\"k\": 1.10, "
