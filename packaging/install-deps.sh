@@ -18,7 +18,7 @@ packages=(
   # `file` and dpkg-shlibdeps (dpkg-dev).
   file dpkg-dev
 )
-# The batch benchmark's peers (bench/bench_batch.cpp): OpenBLAS's sgemm and
+# The benchmark's references (bench/nvdb_bench.cpp): OpenBLAS's sgemm and
 # faiss. The library itself links neither.
 packages+=(libopenblas-dev libfaiss-dev)
 # Extra tools: clang for the libFuzzer targets.

@@ -18,7 +18,7 @@
 // process gets is decided by whichever is loaded first, not by nvdb. Our own
 // micro-kernel keeps every thread in the one pool (no oversubscription) and
 // measured as fast as OpenBLAS's sgemm of the same product on this machine's
-// AVX-512 (bench/bench_batch.cpp).
+// AVX-512 (bench/nvdb_bench.cpp).
 #pragma once
 
 #include <cstddef>
