@@ -133,19 +133,25 @@ NVDB_AVX512 inline __m512 load_q16(__mmask16 m, const std::uint16_t *q) {
   return bf16x16(_mm256_maskz_loadu_epi16(m, q));
 }
 
+// Four accumulators hide the FMA latency (two measured 1.5x slower).
+template <class Q, __m512 (*ToFloat)(__m256i)>
+NVDB_AVX512 inline __m512 halves_step(__m512 acc, __mmask16 m, const Q *q, const std::uint16_t *x) {
+  return _mm512_fmadd_ps(load_q16(m, q), ToFloat(_mm256_maskz_loadu_epi16(m, x)), acc);
+}
+
 template <class Q, __m512 (*ToFloat)(__m256i)>
 NVDB_AVX512 float halves_dot_avx512(const Q *q, const std::uint16_t *x, std::size_t n) {
   __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+  __m512 acc2 = _mm512_setzero_ps(), acc3 = _mm512_setzero_ps();
   std::size_t i = 0;
-  for (; i + 32 <= n; i += 32) {
-    acc0 = _mm512_fmadd_ps(load_q16(0xffff, q + i), ToFloat(load16x16(x + i)), acc0);
-    acc1 = _mm512_fmadd_ps(load_q16(0xffff, q + i + 16), ToFloat(load16x16(x + i + 16)), acc1);
+  for (; i + 64 <= n; i += 64) {
+    acc0 = halves_step<Q, ToFloat>(acc0, 0xffff, q + i, x + i);
+    acc1 = halves_step<Q, ToFloat>(acc1, 0xffff, q + i + 16, x + i + 16);
+    acc2 = halves_step<Q, ToFloat>(acc2, 0xffff, q + i + 32, x + i + 32);
+    acc3 = halves_step<Q, ToFloat>(acc3, 0xffff, q + i + 48, x + i + 48);
   }
-  for (; i < n; i += 16) {
-    const __mmask16 m = mask16(n - i < 16 ? n - i : 16);
-    acc0 = _mm512_fmadd_ps(load_q16(m, q + i), ToFloat(_mm256_maskz_loadu_epi16(m, x + i)), acc0);
-  }
-  return _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1));
+  for (; i < n; i += 16) acc0 = halves_step<Q, ToFloat>(acc0, mask16(n - i < 16 ? n - i : 16), q + i, x + i);
+  return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(acc0, acc1), _mm512_add_ps(acc2, acc3)));
 }
 
 NVDB_AVX512 float f16_dot_avx512(const float *q, const std::uint16_t *x, std::size_t n) {
@@ -185,40 +191,45 @@ NVDB_AVX512 std::int32_t i8_dot_avx512(const std::int8_t *q, const std::int8_t *
 
 NVDB_AVX512_BF16_VNNI inline __m512bh bf16x32(__m512i v) { return (__m512bh)v; }
 
+NVDB_AVX512_BF16_VNNI inline __m512 bf16_step(__m512 acc, __mmask32 m, const std::uint16_t *q,
+                                               const std::uint16_t *x) {
+  return _mm512_dpbf16_ps(acc, bf16x32(_mm512_maskz_loadu_epi16(m, q)), bf16x32(_mm512_maskz_loadu_epi16(m, x)));
+}
+
 NVDB_AVX512_BF16_VNNI float bf16_dot_avx512_bf16(const std::uint16_t *q, const std::uint16_t *x, std::size_t n) {
+  const __mmask32 all = ~__mmask32{0};
   __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+  __m512 acc2 = _mm512_setzero_ps(), acc3 = _mm512_setzero_ps();
   std::size_t i = 0;
-  for (; i + 64 <= n; i += 64) {
-    acc0 = _mm512_dpbf16_ps(acc0, bf16x32(_mm512_loadu_si512(q + i)), bf16x32(_mm512_loadu_si512(x + i)));
-    acc1 = _mm512_dpbf16_ps(acc1, bf16x32(_mm512_loadu_si512(q + i + 32)),
-                            bf16x32(_mm512_loadu_si512(x + i + 32)));
+  for (; i + 128 <= n; i += 128) {
+    acc0 = bf16_step(acc0, all, q + i, x + i);
+    acc1 = bf16_step(acc1, all, q + i + 32, x + i + 32);
+    acc2 = bf16_step(acc2, all, q + i + 64, x + i + 64);
+    acc3 = bf16_step(acc3, all, q + i + 96, x + i + 96);
   }
-  for (; i < n; i += 32) {
-    const __mmask32 m = mask32(n - i < 32 ? n - i : 32);
-    acc0 = _mm512_dpbf16_ps(acc0, bf16x32(_mm512_maskz_loadu_epi16(m, q + i)),
-                            bf16x32(_mm512_maskz_loadu_epi16(m, x + i)));
-  }
-  return _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1));
+  for (; i < n; i += 32) acc0 = bf16_step(acc0, mask32(n - i < 32 ? n - i : 32), q + i, x + i);
+  return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(acc0, acc1), _mm512_add_ps(acc2, acc3)));
+}
+
+NVDB_AVX512_BF16_VNNI inline __m512i i8_step(__m512i acc, __mmask64 m, const std::int8_t *q, const std::int8_t *x) {
+  __m512i abs_q;
+  const __m512i sx = abs_q_times_signed_x(_mm512_maskz_loadu_epi8(m, q), _mm512_maskz_loadu_epi8(m, x), abs_q);
+  return _mm512_dpbusd_epi32(acc, abs_q, sx);
 }
 
 NVDB_AVX512_BF16_VNNI std::int32_t i8_dot_vnni(const std::int8_t *q, const std::int8_t *x, std::size_t n) {
+  const __mmask64 all = ~__mmask64{0};
   __m512i acc0 = _mm512_setzero_si512(), acc1 = _mm512_setzero_si512();
+  __m512i acc2 = _mm512_setzero_si512(), acc3 = _mm512_setzero_si512();
   std::size_t i = 0;
-  for (; i + 128 <= n; i += 128) {
-    __m512i abs_q0, abs_q1;
-    const __m512i sx0 = abs_q_times_signed_x(_mm512_loadu_si512(q + i), _mm512_loadu_si512(x + i), abs_q0);
-    const __m512i sx1 =
-        abs_q_times_signed_x(_mm512_loadu_si512(q + i + 64), _mm512_loadu_si512(x + i + 64), abs_q1);
-    acc0 = _mm512_dpbusd_epi32(acc0, abs_q0, sx0);
-    acc1 = _mm512_dpbusd_epi32(acc1, abs_q1, sx1);
+  for (; i + 256 <= n; i += 256) {
+    acc0 = i8_step(acc0, all, q + i, x + i);
+    acc1 = i8_step(acc1, all, q + i + 64, x + i + 64);
+    acc2 = i8_step(acc2, all, q + i + 128, x + i + 128);
+    acc3 = i8_step(acc3, all, q + i + 192, x + i + 192);
   }
-  for (; i < n; i += 64) {
-    const __mmask64 m = mask64(n - i);
-    __m512i abs_q;
-    const __m512i sx = abs_q_times_signed_x(_mm512_maskz_loadu_epi8(m, q + i), _mm512_maskz_loadu_epi8(m, x + i), abs_q);
-    acc0 = _mm512_dpbusd_epi32(acc0, abs_q, sx);
-  }
-  return _mm512_reduce_add_epi32(_mm512_add_epi32(acc0, acc1));
+  for (; i < n; i += 64) acc0 = i8_step(acc0, mask64(n - i), q + i, x + i);
+  return _mm512_reduce_add_epi32(_mm512_add_epi32(_mm512_add_epi32(acc0, acc1), _mm512_add_epi32(acc2, acc3)));
 }
 
 // ---------------------------------------------------------------------------

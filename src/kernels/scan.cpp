@@ -114,8 +114,10 @@ std::vector<Hit> in_tasks(const ScanRequest &req, std::size_t n, std::size_t tas
   return all;
 }
 
+// Sized by the bytes the scan reads: a compact row's codes, or its floats.
 std::size_t rows_per_task(const ScanRequest &req, std::size_t n) {
-  std::size_t row_bytes = std::max<std::size_t>(1, req.dim * sizeof(float));
+  const std::size_t read = req.compact ? code_bytes(req.compact->element, req.dim) : 0;
+  std::size_t row_bytes = std::max<std::size_t>(1, read ? read : req.dim * sizeof(float));
   if (n * row_bytes <= kInlineBytes) return std::max<std::size_t>(n, 1);
   return std::max<std::size_t>(kBlockRows, kTaskBytes / row_bytes);
 }
