@@ -5,8 +5,11 @@
 // (with a check that every score returned is float32's exact one). Queries
 // to the compact database and to a float32 one alternate, so that the
 // ratio compares times taken under the same load on a shared machine.
-// Datasets: Gaussian vectors, and clusters of near-duplicates (the hard
-// case for choosing candidates from approximate scores).
+// Datasets: Gaussian vectors; clusters of near-duplicates (the hard case
+// for choosing candidates from approximate scores); and Gaussian vectors
+// with a few outlier dimensions 20 times larger, as some embedding models
+// produce (the hard case for a per-vector int8 scale, which the outliers
+// set, leaving few levels for the other dimensions).
 //
 //   nvdb_bench_compact [--quick] [--json FILE]
 #include <nvdb.h>
@@ -67,6 +70,17 @@ Dataset clustered(std::size_t n, std::size_t dim, std::size_t nq) {
   for (std::size_t q = 0; q < nq; ++q)
     for (std::size_t i = 0; i < dim; ++i)
       d.queries[q * dim + i] = centres[(q * 7919 % clusters) * dim + i] + 0.2f * normal(gen);
+  return d;
+}
+
+// Gaussian, but dimensions 0, 1 and 2 of every row and query are 20 times
+// larger than the others.
+Dataset outliers(std::size_t n, std::size_t dim, std::size_t nq) {
+  Dataset d = gaussian(n, dim, nq);
+  d.name = "outliers";
+  for (std::vector<float> *m : {&d.rows, &d.queries})
+    for (std::size_t r = 0; r < m->size() / dim; ++r)
+      for (std::size_t i = 0; i < 3 && i < dim; ++i) (*m)[r * dim + i] *= 20;
   return d;
 }
 
@@ -210,7 +224,7 @@ int main(int argc, char **argv) {
   std::string json = "{\"library\": \"" + std::string(nvdb_version()) + "\", \"repetitions\": " +
                      std::to_string(reps) + ", \"datasets\": [\n";
   bool first = true;
-  for (Dataset (*make)(std::size_t, std::size_t, std::size_t) : {gaussian, clustered}) {
+  for (Dataset (*make)(std::size_t, std::size_t, std::size_t) : {gaussian, clustered, outliers}) {
     const Dataset d = make(n, dim, nq);
     double float32_upsert_s = 0;
     nvdb_db *float32 = load(d, NVDB_ELEMENT_FLOAT32, float32_upsert_s);

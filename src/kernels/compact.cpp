@@ -137,6 +137,7 @@ CompactQuery::CompactQuery(const CompactRows &rows, const float *q, std::size_t 
   } else if (rows.element == Element::int8) {
     q8_.resize(dim);
     q_scale_ = quantize_int8(q, dim, q8_.data());
+    for (std::int8_t c : q8_) q8_sum_ += c;
   }
 }
 
@@ -152,7 +153,7 @@ float CompactQuery::score_row(std::size_t row) const {
       dot = kernels_.bf16_dot(q16_.data(), reinterpret_cast<const std::uint16_t *>(codes), dim_);
       break;
     case Element::int8:
-      dot = q_scale_ * float(kernels_.i8_dot(q8_.data(), reinterpret_cast<const std::int8_t *>(codes), dim_));
+      dot = q_scale_ * float(kernels_.i8_dot(q8_.data(), q8_sum_, reinterpret_cast<const std::int8_t *>(codes), dim_));
       break;
     case Element::float32:
       break;

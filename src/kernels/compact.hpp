@@ -46,12 +46,14 @@ void encode_row(Element e, const float *x, std::size_t dim, void *codes, RowAux 
 //   bf16_dot: bfloat16 q with bfloat16 x (their products are exact in
 //             float32), sums in float32. The avx512-bf16-vnni set counts
 //             denormal inputs as zero (VDPBF16PS always does).
-//   i8_dot:   the exact integer dot product of codes in [-127, 127].
+//   i8_dot:   the exact integer dot product of codes in [-127, 127];
+//             q_sum is the sum of q's n codes (VPDPBUSD multiplies unsigned
+//             by signed bytes: x + 128 by q, then takes 128 * q_sum off).
 struct CompactKernelSet {
   const char *isa;
   float (*f16_dot)(const float *q, const std::uint16_t *x, std::size_t n);
   float (*bf16_dot)(const std::uint16_t *q, const std::uint16_t *x, std::size_t n);
-  std::int32_t (*i8_dot)(const std::int8_t *q, const std::int8_t *x, std::size_t n);
+  std::int32_t (*i8_dot)(const std::int8_t *q, std::int32_t q_sum, const std::int8_t *x, std::size_t n);
 };
 
 // The set in use: the best this CPU runs, or the one NVDB_KERNEL names
@@ -89,6 +91,7 @@ class CompactQuery {
   const float *q_;
   std::vector<std::uint16_t> q16_;  // bfloat16 query
   std::vector<std::int8_t> q8_;     // int8 query codes
+  std::int32_t q8_sum_ = 0;         // their sum
   float q_scale_ = 1;               // int8: the query is q_scale_ * q8_
 };
 

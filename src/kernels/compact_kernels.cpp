@@ -29,7 +29,7 @@ float bf16_dot_scalar(const std::uint16_t *q, const std::uint16_t *x, std::size_
   return s;
 }
 
-std::int32_t i8_dot_scalar(const std::int8_t *q, const std::int8_t *x, std::size_t n) {
+std::int32_t i8_dot_scalar(const std::int8_t *q, std::int32_t /*q_sum*/, const std::int8_t *x, std::size_t n) {
   std::int32_t s = 0;
   for (std::size_t i = 0; i < n; ++i) s += std::int32_t(q[i]) * std::int32_t(x[i]);
   return s;
@@ -92,7 +92,7 @@ NVDB_AVX2 float bf16_dot_avx2(const std::uint16_t *q, const std::uint16_t *x, st
 // |q| (unsigned) times x carrying q's sign: maddubs multiplies unsigned by
 // signed bytes. Codes avoid -128, so no absolute value or pair sum
 // (2 * 127 * 127) overflows.
-NVDB_AVX2 std::int32_t i8_dot_avx2(const std::int8_t *q, const std::int8_t *x, std::size_t n) {
+NVDB_AVX2 std::int32_t i8_dot_avx2(const std::int8_t *q, std::int32_t /*q_sum*/, const std::int8_t *x, std::size_t n) {
   const __m256i ones = _mm256_set1_epi16(1);
   __m256i acc = _mm256_setzero_si256();
   std::size_t i = 0;
@@ -169,7 +169,7 @@ NVDB_AVX512 inline __m512i abs_q_times_signed_x(__m512i qv, __m512i xv, __m512i 
   return _mm512_mask_sub_epi8(xv, _mm512_movepi8_mask(qv), _mm512_setzero_si512(), xv);
 }
 
-NVDB_AVX512 std::int32_t i8_dot_avx512(const std::int8_t *q, const std::int8_t *x, std::size_t n) {
+NVDB_AVX512 std::int32_t i8_dot_avx512(const std::int8_t *q, std::int32_t /*q_sum*/, const std::int8_t *x, std::size_t n) {
   const __m512i ones = _mm512_set1_epi16(1);
   __m512i acc = _mm512_setzero_si512();
   for (std::size_t i = 0; i < n; i += 64) {
@@ -211,13 +211,16 @@ NVDB_AVX512_BF16_VNNI float bf16_dot_avx512_bf16(const std::uint16_t *q, const s
   return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(acc0, acc1), _mm512_add_ps(acc2, acc3)));
 }
 
+// x + 128 (x with its sign bit flipped) is unsigned, as VPDPBUSD's first
+// operand must be, and q stays signed: no per-row work on the query. The
+// sums fit: |(x + 128) q| <= 255 * 127, times 65,536 is below 2^31.
 NVDB_AVX512_BF16_VNNI inline __m512i i8_step(__m512i acc, __mmask64 m, const std::int8_t *q, const std::int8_t *x) {
-  __m512i abs_q;
-  const __m512i sx = abs_q_times_signed_x(_mm512_maskz_loadu_epi8(m, q), _mm512_maskz_loadu_epi8(m, x), abs_q);
-  return _mm512_dpbusd_epi32(acc, abs_q, sx);
+  const __m512i biased_x = _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, x), _mm512_set1_epi8(-128));
+  return _mm512_dpbusd_epi32(acc, biased_x, _mm512_maskz_loadu_epi8(m, q));
 }
 
-NVDB_AVX512_BF16_VNNI std::int32_t i8_dot_vnni(const std::int8_t *q, const std::int8_t *x, std::size_t n) {
+NVDB_AVX512_BF16_VNNI std::int32_t i8_dot_vnni(const std::int8_t *q, std::int32_t q_sum, const std::int8_t *x,
+                                               std::size_t n) {
   const __mmask64 all = ~__mmask64{0};
   __m512i acc0 = _mm512_setzero_si512(), acc1 = _mm512_setzero_si512();
   __m512i acc2 = _mm512_setzero_si512(), acc3 = _mm512_setzero_si512();
@@ -228,8 +231,11 @@ NVDB_AVX512_BF16_VNNI std::int32_t i8_dot_vnni(const std::int8_t *q, const std::
     acc2 = i8_step(acc2, all, q + i + 128, x + i + 128);
     acc3 = i8_step(acc3, all, q + i + 192, x + i + 192);
   }
+  // Masked-off bytes load as 0: x + 128 times a q of 0 adds nothing.
   for (; i < n; i += 64) acc0 = i8_step(acc0, mask64(n - i), q + i, x + i);
-  return _mm512_reduce_add_epi32(_mm512_add_epi32(_mm512_add_epi32(acc0, acc1), _mm512_add_epi32(acc2, acc3)));
+  const std::int32_t biased = _mm512_reduce_add_epi32(
+      _mm512_add_epi32(_mm512_add_epi32(acc0, acc1), _mm512_add_epi32(acc2, acc3)));
+  return static_cast<std::int32_t>(static_cast<std::uint32_t>(biased) - 128u * static_cast<std::uint32_t>(q_sum));
 }
 
 // ---------------------------------------------------------------------------

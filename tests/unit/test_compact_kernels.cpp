@@ -129,9 +129,13 @@ void check_i8(const I8Fill &fill, const std::vector<std::size_t> &lengths) {
     fill(q, x);
     for (std::size_t off : {0, 1}) {
       std::int64_t expected = 0;
-      for (std::size_t i = 0; i < n; ++i) expected += std::int64_t(q[i + off]) * x[i + off];
+      std::int32_t q_sum = 0;
+      for (std::size_t i = 0; i < n; ++i) {
+        expected += std::int64_t(q[i + off]) * x[i + off];
+        q_sum += q[i + off];
+      }
       for (const CompactKernelSet *k : available_sets()) {
-        const std::int32_t got = k->i8_dot(q.data() + off, x.data() + off, n);
+        const std::int32_t got = k->i8_dot(q.data() + off, q_sum, x.data() + off, n);
         BOOST_CHECK_MESSAGE(got == expected, k->isa << " i8_dot n=" << n << " off " << off << ": " << got
                                                     << " vs " << expected);
       }
