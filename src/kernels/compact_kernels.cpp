@@ -123,9 +123,6 @@ NVDB_AVX512 inline __m512 f16x16(__m256i h) { return _mm512_cvtph_ps(h); }
 NVDB_AVX512 inline __m512 bf16x16(__m256i h) {
   return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
 }
-NVDB_AVX512 inline __m256i load16x16(const std::uint16_t *p) {
-  return _mm256_loadu_si256(reinterpret_cast<const __m256i *>(p));
-}
 
 // The query's 16 values (masked: the first `m`), as load_q8.
 NVDB_AVX512 inline __m512 load_q16(__mmask16 m, const float *q) { return _mm512_maskz_loadu_ps(m, q); }
@@ -251,7 +248,7 @@ const CompactKernelSet kAvx512Bf16Vnni{"avx512-bf16-vnni", f16_dot_avx512, bf16_
 // EAX bit 5; AVX512-VNNI is leaf 7 subleaf 0 ECX bit 11.
 bool cpuid_bit(unsigned leaf, unsigned subleaf, int reg, unsigned bit) {
   unsigned r[4] = {0, 0, 0, 0};
-  if (__get_cpuid_max(0, nullptr) < leaf) return false;
+  if (static_cast<unsigned>(__get_cpuid_max(0, nullptr)) < leaf) return false;
   __cpuid_count(leaf, subleaf, r[0], r[1], r[2], r[3]);
   return (r[reg] >> bit) & 1u;
 }
