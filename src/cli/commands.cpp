@@ -24,11 +24,12 @@ void check(int status, const std::string &context) {
 class Database {
  public:
   Database(const std::string &locator, nvdb_open_mode mode, std::uint32_t dim = 0,
-           nvdb_metric metric = NVDB_METRIC_DEFAULT) {
+           nvdb_metric metric = NVDB_METRIC_DEFAULT, std::uint32_t element_type = NVDB_ELEMENT_DEFAULT) {
     nvdb_options opts = NVDB_OPTIONS_INIT;
     opts.mode = mode;
     opts.dim = dim;
     opts.metric = metric;
+    opts.element_type = element_type;
     check(nvdb_open(&db_, locator.c_str(), &opts), "");
   }
   explicit Database(nvdb_db *db) : db_(db) {}
@@ -49,15 +50,18 @@ class Database {
   nvdb_db *db_ = nullptr;
 };
 
-// Opens a database to write into, creating it with dim and metric if it is
-// missing. An existing one keeps its own dim and metric: input that does not
-// fit then fails with the library's message naming the record.
-Database open_or_create(const std::string &locator, std::uint32_t dim, nvdb_metric metric) {
+// Opens a database to write into, creating it with dim, metric and element
+// type if it is missing. An existing one keeps its own dim and metric: input
+// that does not fit then fails with the library's message naming the
+// record. An element type asked for must be the existing one's.
+Database open_or_create(const std::string &locator, std::uint32_t dim, nvdb_metric metric,
+                        std::uint32_t element_type) {
   nvdb_options opts = NVDB_OPTIONS_INIT;
   opts.mode = NVDB_OPEN_WRITE;
+  opts.element_type = element_type;
   nvdb_db *db = nullptr;
   const int status = nvdb_open(&db, locator.c_str(), &opts);
-  if (status == NVDB_ENOTFOUND) return Database(locator, NVDB_OPEN_CREATE, dim, metric);
+  if (status == NVDB_ENOTFOUND) return Database(locator, NVDB_OPEN_CREATE, dim, metric, element_type);
   check(status, "");
   return Database(db);
 }
@@ -177,7 +181,7 @@ void run_upsert(const UpsertArgs &args) {
     if (batch.size() == 0) return;
     if (!db) {
       const auto dim = static_cast<std::uint32_t>(args.dim ? args.dim : batch.lengths.front());
-      db.emplace(open_or_create(args.db, dim, NVDB_METRIC_DEFAULT));
+      db.emplace(open_or_create(args.db, dim, NVDB_METRIC_DEFAULT, args.element_type));
     }
     commit(*db, batch, totals);
     batch = Batch();
@@ -196,7 +200,7 @@ void run_upsert(const UpsertArgs &args) {
   if (std::cin.bad()) throw Failure("reading stdin failed" + committed_note(totals));
   flush();
   // With --dim, an empty input still creates the database.
-  if (!db && args.dim) db.emplace(open_or_create(args.db, args.dim, NVDB_METRIC_DEFAULT));
+  if (!db && args.dim) db.emplace(open_or_create(args.db, args.dim, NVDB_METRIC_DEFAULT, args.element_type));
   if (db) db->close();
 
   std::string out = "{\"update\": ";
@@ -259,9 +263,9 @@ void run_delete(const std::string &db, const std::vector<std::string> &ids) {
   print_line("{\"deleted\": " + std::to_string(deleted) + "}");
 }
 
-void run_import(const std::string &src, const std::string &dst) {
+void run_import(const std::string &src, const std::string &dst, std::uint32_t element_type) {
   Database from(src, NVDB_OPEN_READ);
-  Database to = open_or_create(dst, nvdb_dim(from.get()), nvdb_metric_of(from.get()));
+  Database to = open_or_create(dst, nvdb_dim(from.get()), nvdb_metric_of(from.get()), element_type);
   check(nvdb_copy(to.get(), from.get()), "");
   const std::size_t n = from.count();
   to.close();

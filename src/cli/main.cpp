@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include <iostream>
+#include <map>
 
 #include "commands.hpp"
 #include "jsonl.hpp"
@@ -17,10 +18,25 @@ using namespace nvdb::cli;
 
 struct Args {
   std::string db, src, dst;
+  std::uint32_t import_element_type = NVDB_ELEMENT_DEFAULT;
   std::vector<std::string> ids;
   UpsertArgs upsert;
   QueryArgs query;
 };
+
+// --element-type NAME: what a database created by the command stores for
+// its scan (nvdb_element_type); an existing one must already be of it.
+void add_element_type_option(CLI::App *command, std::uint32_t &element_type) {
+  const std::map<std::string, std::uint32_t> names{{"float32", NVDB_ELEMENT_FLOAT32},
+                                                   {"float16", NVDB_ELEMENT_FLOAT16},
+                                                   {"bfloat16", NVDB_ELEMENT_BFLOAT16},
+                                                   {"int8", NVDB_ELEMENT_INT8}};
+  command
+      ->add_option("--element-type", element_type,
+                   "Vectors of a database to create, as the scan reads them: float32 (default), "
+                   "float16, bfloat16 or int8 (not for .json files)")
+      ->transform(CLI::CheckedTransformer(names));
+}
 
 // Declares every subcommand; the one given on the command line runs after
 // parsing, through the callback it registers.
@@ -38,6 +54,7 @@ void declare(CLI::App &app, Args &a, std::function<void()> &run) {
   upsert->add_option("--dim", a.upsert.dim,
                      "Dimension of a database to create (default: the first vector's length)")
       ->check(CLI::Range(1, NVDB_MAX_DIM));
+  add_element_type_option(upsert, a.upsert.element_type);
   upsert->callback([&] { run = [&] { run_upsert(a.upsert); }; });
 
   auto *query = app.add_subcommand(
@@ -62,7 +79,8 @@ void declare(CLI::App &app, Args &a, std::function<void()> &run) {
   auto *imp = app.add_subcommand("import", "Upsert every record of SRC into DST (created if missing)");
   imp->add_option("SRC", a.src, "Source database")->required();
   imp->add_option("DST", a.dst, "Destination database")->required();
-  imp->callback([&] { run = [&] { run_import(a.src, a.dst); }; });
+  add_element_type_option(imp, a.import_element_type);
+  imp->callback([&] { run = [&] { run_import(a.src, a.dst, a.import_element_type); }; });
 
   auto *exp = app.add_subcommand("export", "Write the database as a nano-vectordb JSON file");
   exp->add_option("DB", a.db, "Database locator")->required();
