@@ -4,6 +4,7 @@
 #define BOOST_TEST_MODULE nvdb_compact
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -236,6 +237,19 @@ BOOST_AUTO_TEST_CASE(copy_moves_vectors_between_element_types) {
     BOOST_CHECK(same_bits(get_vector(target, data.ids[i]), get_vector(source, data.ids[i])));
   const Hits a = query(source, data.vectors.data(), 16, 5), b = query(target, data.vectors.data(), 16, 5);
   BOOST_CHECK(a.scores == b.scores);
+}
+
+BOOST_AUTO_TEST_CASE(a_top_k_beyond_the_rows_returns_every_row) {
+  const Dataset data(300, 16, 4);
+  for (nvdb_element_type type : {NVDB_ELEMENT_FLOAT32, NVDB_ELEMENT_FLOAT16, NVDB_ELEMENT_BFLOAT16, NVDB_ELEMENT_INT8}) {
+    Db db(":memory:", 16, type);
+    data.load(db);
+    for (unsigned k : {299u, 300u, 301u, 0xffffffffu}) {
+      const Hits all = query(db, data.vectors.data(), 16, k);
+      BOOST_CHECK_EQUAL(all.ids.size(), std::min<std::size_t>(k, 300));
+      BOOST_CHECK_EQUAL(std::set<std::string>(all.ids.begin(), all.ids.end()).size(), all.ids.size());
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------
