@@ -111,7 +111,8 @@ NVDB_API int nvdb_version_number(void);
 #define NVDB_EREADONLY -13 /* a write through a read-only handle            */
 #define NVDB_ENOMEM -14    /* out of memory                                 */
 #define NVDB_EABORTED -15  /* a filter callback asked to stop the query     */
-#define NVDB_EMISMATCH -16 /* options (dim, metric) differ from the database */
+#define NVDB_EMISMATCH -16 /* options (dim, metric, element type) differ from
+                              the database                                   */
 #define NVDB_EINTERNAL -99 /* a bug in nvdb: please report it               */
 
 /**
@@ -243,9 +244,9 @@ NVDB_API int nvdb_options_init(nvdb_options *opts, unsigned version);
  * Stores are created with opts->permissions (default 0600). A reader that may
  * read a store but not write its root (0640 for its group, say) reads it
  * all the same, but is not listed among the readers. A new store
- * needs opts->dim; opening an existing one with a dim or metric that differs
- * gives NVDB_EMISMATCH; a store of another format version gives
- * NVDB_EVERSION, a damaged one NVDB_ECORRUPT.
+ * needs opts->dim; opening an existing one with a dim, metric or element
+ * type that differs gives NVDB_EMISMATCH; a store of another format
+ * version gives NVDB_EVERSION, a damaged one NVDB_ECORRUPT.
  *
  * opts may be NULL only to open an existing file with NVDB_OPEN_CREATE
  * defaults. Errors: NVDB_EINVAL, NVDB_ENOTFOUND, NVDB_EMISMATCH, NVDB_EIO,
@@ -368,7 +369,10 @@ NVDB_API int nvdb_get(nvdb_db *db, size_t n, const char *const *ids, nvdb_record
 NVDB_API size_t nvdb_records_count(const nvdb_records *records);
 /** The i-th record's id; NULL if out of range. Lives as long as the result. */
 NVDB_API const char *nvdb_records_id(const nvdb_records *records, size_t i);
-/** The i-th record's stored vector (dim floats; normalised under cosine). */
+/**
+ * The i-th record's stored vector (dim floats; normalised under cosine):
+ * the float32 vector, whatever the element type.
+ */
 NVDB_API const float *nvdb_records_vector(const nvdb_records *records, size_t i);
 /** The i-th record's metadata as compact JSON text. */
 NVDB_API const char *nvdb_records_metadata(const nvdb_records *records, size_t i);
@@ -471,15 +475,17 @@ NVDB_API int nvdb_import_json(nvdb_db *db, const char *path);
 /**
  * Writes db as a nano-vectordb file at path, atomically, in the layout the
  * Python package writes (key order, separators, non-ASCII text unescaped,
- * base64 of the stored float32 matrix), so nano-vectordb loads it and gives
- * the same answers. Only cosine databases can be exported (NVDB_EMISMATCH).
+ * base64 of the stored float32 matrix: the float32 vectors whatever the
+ * element type), so nano-vectordb loads it and gives the same answers. Only
+ * cosine databases can be exported (NVDB_EMISMATCH).
  */
 NVDB_API int nvdb_export_json(nvdb_db *db, const char *path);
 
 /**
  * Upserts every record of src into dst, and copies src's additional data;
  * all or nothing. The dimensions must be equal (NVDB_EMISMATCH); stored
- * vectors are copied as they are.
+ * vectors are copied as they are (the float32 ones; dst stores them in its
+ * own element type).
  */
 NVDB_API int nvdb_copy(nvdb_db *dst, nvdb_db *src);
 
