@@ -118,11 +118,16 @@ std::vector<Hit> in_tasks(const ScanRequest &req, std::size_t n, std::size_t tas
 }
 
 // Sized by the bytes the scan reads: a compact row's codes, or its floats.
+// Each task fills its own top-k heap from empty, so a task also spans at
+// least kRowsPerKept rows per hit it keeps: a compact scan keeps four times
+// as many, and with 2 MB tasks heap updates took 4.5% of its time.
+constexpr std::size_t kRowsPerKept = 64;
 std::size_t rows_per_task(const ScanRequest &req, std::size_t n) {
   const std::size_t read = req.compact ? code_bytes(req.compact->element, req.dim) : 0;
   std::size_t row_bytes = std::max<std::size_t>(1, read ? read : req.dim * sizeof(float));
   if (n * row_bytes <= kInlineBytes) return std::max<std::size_t>(n, 1);
-  return std::max<std::size_t>(kBlockRows, kTaskBytes / row_bytes);
+  const std::size_t by_bytes = std::max<std::size_t>(kBlockRows, kTaskBytes / row_bytes);
+  return read ? std::max(by_bytes, kRowsPerKept * std::min(req.top_k, n)) : by_bytes;
 }
 
 // The rows keep() accepts, in order. Testing a filter is cheaper than scoring
