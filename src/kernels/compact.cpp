@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <stdexcept>
 
 namespace nvdb::kernels {
 
@@ -141,29 +142,45 @@ CompactQuery::CompactQuery(const CompactRows &rows, const float *q, std::size_t 
   }
 }
 
-float CompactQuery::score_row(std::size_t row) const {
-  const unsigned char *codes = rows_.codes + row * code_bytes_;
-  const RowAux &aux = rows_.aux[row];
-  float dot = 0;
-  switch (rows_.element) {
-    case Element::float16:
-      dot = kernels_.f16_dot(q_, reinterpret_cast<const std::uint16_t *>(codes), dim_);
-      break;
-    case Element::bfloat16:
-      dot = kernels_.bf16_dot(q16_.data(), reinterpret_cast<const std::uint16_t *>(codes), dim_);
-      break;
-    case Element::int8:
-      dot = q_scale_ * float(kernels_.i8_dot(q8_.data(), q8_sum_, reinterpret_cast<const std::int8_t *>(codes), dim_));
-      break;
-    case Element::float32:
-      break;
+template <class Dot>
+void CompactQuery::score_with(Dot dot, const std::uint32_t *ids, std::size_t first, std::size_t n,
+                              float *scores) const {
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t row = ids ? ids[i] : first + i;
+    const RowAux &aux = rows_.aux[row];
+    const float d = dot(rows_.codes + row * code_bytes_) * aux.scale;
+    scores[i] = l2_ ? 2 * d - aux.norm2 : d;
   }
-  dot *= aux.scale;
-  return l2_ ? 2 * dot - aux.norm2 : dot;
 }
 
 void CompactQuery::score(const std::uint32_t *ids, std::size_t first, std::size_t n, float *scores) const {
-  for (std::size_t i = 0; i < n; ++i) scores[i] = score_row(ids ? ids[i] : first + i);
+  switch (rows_.element) {
+    case Element::float16: {
+      const auto f16_dot = kernels_.f16_dot;
+      return score_with(
+          [&](const unsigned char *c) { return f16_dot(q_, reinterpret_cast<const std::uint16_t *>(c), dim_); },
+          ids, first, n, scores);
+    }
+    case Element::bfloat16: {
+      const auto bf16_dot = kernels_.bf16_dot;
+      const std::uint16_t *q = q16_.data();
+      return score_with(
+          [&](const unsigned char *c) { return bf16_dot(q, reinterpret_cast<const std::uint16_t *>(c), dim_); },
+          ids, first, n, scores);
+    }
+    case Element::int8: {
+      const auto i8_dot = kernels_.i8_dot;
+      const std::int8_t *q = q8_.data();
+      return score_with(
+          [&](const unsigned char *c) {
+            return q_scale_ * float(i8_dot(q, q8_sum_, reinterpret_cast<const std::int8_t *>(c), dim_));
+          },
+          ids, first, n, scores);
+    }
+    case Element::float32:
+      break;
+  }
+  throw std::logic_error("CompactQuery: float32 rows have no codes to score");  // scan.cpp never asks
 }
 
 }  // namespace nvdb::kernels

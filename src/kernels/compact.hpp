@@ -82,7 +82,10 @@ class CompactQuery {
   void score(const std::uint32_t *ids, std::size_t first, std::size_t n, float *scores) const;
 
  private:
-  float score_row(std::size_t row) const;
+  // Scores with dot(codes of a row), the element type's kernel: one
+  // dispatch per call rather than per row.
+  template <class Dot>
+  void score_with(Dot dot, const std::uint32_t *ids, std::size_t first, std::size_t n, float *scores) const;
 
   CompactRows rows_;
   std::size_t dim_, code_bytes_;
