@@ -130,10 +130,14 @@ NVDB_AVX512 inline __m512 load_q16(__mmask16 m, const std::uint16_t *q) {
   return bf16x16(_mm256_maskz_loadu_epi16(m, q));
 }
 
-// Four accumulators hide the FMA latency (two measured 1.5x slower).
 template <class Q, __m512 (*ToFloat)(__m256i)>
 NVDB_AVX512 inline __m512 halves_step(__m512 acc, __mmask16 m, const Q *q, const std::uint16_t *x) {
   return _mm512_fmadd_ps(load_q16(m, q), ToFloat(_mm256_maskz_loadu_epi16(m, x)), acc);
+}
+
+template <class Q, __m512 (*ToFloat)(__m256i)>
+NVDB_AVX512 inline __m512 halves_fma(__m512 acc, const Q *q, __m256i x16) {
+  return _mm512_fmadd_ps(load_q16(0xffff, q), ToFloat(x16), acc);
 }
 
 template <class Q, __m512 (*ToFloat)(__m256i)>
@@ -141,11 +145,16 @@ NVDB_AVX512 float halves_dot_avx512(const Q *q, const std::uint16_t *x, std::siz
   __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
   __m512 acc2 = _mm512_setzero_ps(), acc3 = _mm512_setzero_ps();
   std::size_t i = 0;
+  // Four accumulators hide the FMA latency. x is read a whole cache line
+  // (32 values) per load: with a 32-byte load
+  // per 16 values, a float16 query from memory measured 0.66 to 0.69 of
+  // float32's time instead of 0.50 to 0.57.
   for (; i + 64 <= n; i += 64) {
-    acc0 = halves_step<Q, ToFloat>(acc0, 0xffff, q + i, x + i);
-    acc1 = halves_step<Q, ToFloat>(acc1, 0xffff, q + i + 16, x + i + 16);
-    acc2 = halves_step<Q, ToFloat>(acc2, 0xffff, q + i + 32, x + i + 32);
-    acc3 = halves_step<Q, ToFloat>(acc3, 0xffff, q + i + 48, x + i + 48);
+    const __m512i x01 = _mm512_loadu_si512(x + i), x23 = _mm512_loadu_si512(x + i + 32);
+    acc0 = halves_fma<Q, ToFloat>(acc0, q + i, _mm512_castsi512_si256(x01));
+    acc1 = halves_fma<Q, ToFloat>(acc1, q + i + 16, _mm512_extracti64x4_epi64(x01, 1));
+    acc2 = halves_fma<Q, ToFloat>(acc2, q + i + 32, _mm512_castsi512_si256(x23));
+    acc3 = halves_fma<Q, ToFloat>(acc3, q + i + 48, _mm512_extracti64x4_epi64(x23, 1));
   }
   for (; i < n; i += 16) acc0 = halves_step<Q, ToFloat>(acc0, mask16(n - i < 16 ? n - i : 16), q + i, x + i);
   return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(acc0, acc1), _mm512_add_ps(acc2, acc3)));
