@@ -205,16 +205,15 @@ NVDB_AVX512_BF16_VNNI inline __m512 bf16_step(__m512 acc, __mmask32 m, const std
 NVDB_AVX512_BF16_VNNI float bf16_dot_avx512_bf16(const std::uint16_t *q, const std::uint16_t *x, std::size_t n) {
   const __mmask32 all = ~__mmask32{0};
   __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
-  __m512 acc2 = _mm512_setzero_ps(), acc3 = _mm512_setzero_ps();
   std::size_t i = 0;
-  for (; i + 128 <= n; i += 128) {
+  // Two cache lines of x a step: four a step (four accumulators) measured
+  // 0.58 to 0.67 of float32's query time from memory, two 0.54 to 0.58.
+  for (; i + 64 <= n; i += 64) {
     acc0 = bf16_step(acc0, all, q + i, x + i);
     acc1 = bf16_step(acc1, all, q + i + 32, x + i + 32);
-    acc2 = bf16_step(acc2, all, q + i + 64, x + i + 64);
-    acc3 = bf16_step(acc3, all, q + i + 96, x + i + 96);
   }
   for (; i < n; i += 32) acc0 = bf16_step(acc0, mask32(n - i < 32 ? n - i : 32), q + i, x + i);
-  return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(acc0, acc1), _mm512_add_ps(acc2, acc3)));
+  return _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1));
 }
 
 // x + 128 (x with its sign bit flipped) is unsigned, as VPDPBUSD's first
