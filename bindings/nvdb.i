@@ -112,7 +112,8 @@ typedef struct nvdb_records nvdb_records;
 typedef struct nvdb_report nvdb_report;
 
 nvdb_db *nvdb_b_open(const char *locator, unsigned dim, int metric, int mode,
-                     unsigned permissions, unsigned flags, nvdb_b_error *err) {
+                     unsigned permissions, unsigned flags, unsigned element_type,
+                     nvdb_b_error *err) {
   nvdb_options opts = NVDB_OPTIONS_INIT;
   nvdb_db *db = NULL;
   opts.dim = dim;
@@ -120,6 +121,7 @@ nvdb_db *nvdb_b_open(const char *locator, unsigned dim, int metric, int mode,
   memcpy(&opts.mode, &mode, sizeof mode);
   opts.permissions = permissions;
   opts.flags = flags;
+  opts.element_type = element_type;
   nvdb_b_record(err, nvdb_open(&db, locator, &opts));
   return db;
 }
@@ -128,6 +130,7 @@ void nvdb_b_close(nvdb_db *db, nvdb_b_error *err) { nvdb_b_record(err, nvdb_clos
 void nvdb_b_save(nvdb_db *db, nvdb_b_error *err) { nvdb_b_record(err, nvdb_save(db)); }
 unsigned nvdb_b_dim(nvdb_db *db) { return nvdb_dim(db); }
 int nvdb_b_metric(nvdb_db *db) { return (int)nvdb_metric_of(db); }
+int nvdb_b_element_type(nvdb_db *db) { return (int)nvdb_element_type_of(db); }
 
 long long nvdb_b_count(nvdb_db *db, nvdb_b_error *err) {
   size_t n = 0;
@@ -400,3 +403,8 @@ void nvdb_b_free(void *p) { nvdb_free(p); }
 %constant int NVDB_OPEN_WRITE = NVDB_OPEN_WRITE;
 %constant int NVDB_OPEN_READ = NVDB_OPEN_READ;
 %constant unsigned NVDB_FLAG_NO_SYNC = NVDB_FLAG_NO_SYNC;
+%constant int NVDB_ELEMENT_DEFAULT = NVDB_ELEMENT_DEFAULT;
+%constant int NVDB_ELEMENT_FLOAT32 = NVDB_ELEMENT_FLOAT32;
+%constant int NVDB_ELEMENT_FLOAT16 = NVDB_ELEMENT_FLOAT16;
+%constant int NVDB_ELEMENT_BFLOAT16 = NVDB_ELEMENT_BFLOAT16;
+%constant int NVDB_ELEMENT_INT8 = NVDB_ELEMENT_INT8;

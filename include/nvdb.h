@@ -118,7 +118,8 @@ NVDB_API int nvdb_version_number(void);
 #define NVDB_EREADONLY -13 /* a write through a read-only handle            */
 #define NVDB_ENOMEM -14    /* out of memory                                 */
 #define NVDB_EABORTED -15  /* a filter callback asked to stop the query     */
-#define NVDB_EMISMATCH -16 /* options (dim, metric) differ from the database */
+#define NVDB_EMISMATCH -16 /* options (dim, metric, element type) differ from
+                              the database                                   */
 #define NVDB_EINTERNAL -99 /* a bug in nvdb: please report it               */
 
 /**
@@ -159,7 +160,34 @@ typedef enum nvdb_open_mode {
   NVDB_OPEN_READ = 2    /* read-only; writes fail with NVDB_EREADONLY        */
 } nvdb_open_mode;
 
-#define NVDB_OPTIONS_VERSION 1
+/**
+ * What stored vectors are kept as for the scan. Chosen when a database is
+ * created and part of its format; every record keeps its float32 vector
+ * too, so get, export and every score are exact float32 values whatever
+ * the type. With a compact type the scan reads the compact vectors only,
+ * ranks rows by their approximate scores, and re-scores the best
+ * max(4 * top_k, top_k + 32) candidates exactly from the float32 vectors:
+ * only which candidates are re-scored is approximate (measured recall@10
+ * against float32: docs/storage.md). Memory per vector element:
+ *   float32   4 bytes, all scanned
+ *   float16   6 bytes (2 scanned + 4 kept), and 8 bytes per record
+ *   bfloat16  6 bytes (2 scanned + 4 kept), and 8 bytes per record
+ *   int8      5 bytes (1 scanned + 4 kept), and 8 bytes per record
+ * Each compact vector is the float32 vector divided by a per-vector scale
+ * (its largest magnitude; for int8, that over 127, the codes symmetric in
+ * -127..127), so no value overflows float16 and int8 uses its whole range.
+ * The 8 bytes per record are that scale and the squared norm (l2).
+ * ":memory:" and stores take every type; ".json" files are float32 only.
+ */
+typedef enum nvdb_element_type {
+  NVDB_ELEMENT_DEFAULT = 0,  /* float32 when creating; the database's own when opening */
+  NVDB_ELEMENT_FLOAT32 = 1,  /* the scan reads the float32 vectors          */
+  NVDB_ELEMENT_FLOAT16 = 2,  /* IEEE binary16: 11 significant bits          */
+  NVDB_ELEMENT_BFLOAT16 = 3, /* bfloat16: 8 significant bits, float32 range */
+  NVDB_ELEMENT_INT8 = 4      /* 8-bit integers with a per-vector scale      */
+} nvdb_element_type;
+
+#define NVDB_OPTIONS_VERSION 2
 
 /**
  * Options of nvdb_open. Start from NVDB_OPTIONS_INIT (or nvdb_options_init)
@@ -176,6 +204,11 @@ typedef struct nvdb_options {
                            permission bits (e.g. 0640); 0 means 0600, owner
                            only. Not narrowed by the umask.                  */
   uint32_t flags;     /* NVDB_FLAG_* bits                                     */
+  /* Since version 2 (version-1 callers get NVDB_ELEMENT_DEFAULT): an
+     nvdb_element_type. When creating, the type to store; when opening,
+     NVDB_ELEMENT_DEFAULT or the database's own type (NVDB_EMISMATCH
+     otherwise, and for any other than float32 on a ".json" file).        */
+  uint32_t element_type;
 } nvdb_options;
 
 /**
@@ -185,9 +218,14 @@ typedef struct nvdb_options {
  */
 #define NVDB_FLAG_NO_SYNC 1u
 
-#define NVDB_OPTIONS_INIT {NVDB_OPTIONS_VERSION, 0, NVDB_METRIC_DEFAULT, NVDB_OPEN_CREATE, 0, 0}
+#define NVDB_OPTIONS_INIT \
+  {NVDB_OPTIONS_VERSION, 0, NVDB_METRIC_DEFAULT, NVDB_OPEN_CREATE, 0, 0, NVDB_ELEMENT_DEFAULT}
 
-/** Sets *opts to NVDB_OPTIONS_INIT. NVDB_EINVAL if version is not one this library knows. */
+/**
+ * Sets *opts to NVDB_OPTIONS_INIT with the given version, writing only the
+ * fields that version has (a version-1 struct is shorter). NVDB_EINVAL if
+ * version is not one this library knows.
+ */
 NVDB_API int nvdb_options_init(nvdb_options *opts, unsigned version);
 
 /**
@@ -213,9 +251,9 @@ NVDB_API int nvdb_options_init(nvdb_options *opts, unsigned version);
  * Stores are created with opts->permissions (default 0600). A reader that may
  * read a store but not write its root (0640 for its group, say) reads it
  * all the same, but is not listed among the readers. A new store
- * needs opts->dim; opening an existing one with a dim or metric that differs
- * gives NVDB_EMISMATCH; a store of another format version gives
- * NVDB_EVERSION, a damaged one NVDB_ECORRUPT.
+ * needs opts->dim; opening an existing one with a dim, metric or element
+ * type that differs gives NVDB_EMISMATCH; a store of another format
+ * version gives NVDB_EVERSION, a damaged one NVDB_ECORRUPT.
  *
  * opts may be NULL only to open an existing file with NVDB_OPEN_CREATE
  * defaults. Errors: NVDB_EINVAL, NVDB_ENOTFOUND, NVDB_EMISMATCH, NVDB_EIO,
@@ -246,6 +284,12 @@ NVDB_API uint32_t nvdb_dim(const nvdb_db *db);
 /** The database's metric (never NVDB_METRIC_DEFAULT), or NVDB_METRIC_DEFAULT if db is NULL. */
 NVDB_API nvdb_metric nvdb_metric_of(const nvdb_db *db);
 
+/**
+ * The database's element type (never NVDB_ELEMENT_DEFAULT), or
+ * NVDB_ELEMENT_DEFAULT if db is NULL.
+ */
+NVDB_API nvdb_element_type nvdb_element_type_of(const nvdb_db *db);
+
 /** The number of live records. */
 NVDB_API int nvdb_count(nvdb_db *db, size_t *out);
 
@@ -253,9 +297,13 @@ NVDB_API int nvdb_count(nvdb_db *db, size_t *out);
  * Describes the database as one JSON object:
  *   {"dim": 8, "metric": "cosine", "count": 50, "storage": "json",
  *    "locator": "a.json", "format": "nano-vectordb", "format_version": 1,
- *    "read_only": false, "kernel": "avx512", "threads": 2}
- * storage is "memory", "json", "shm" or "file"; kernel is the instruction
- * set the scan uses, threads the size of the library's thread pool. Stores
+ *    "read_only": false, "element_type": "float32", "kernel": "avx512",
+ *    "threads": 2}
+ * storage is "memory", "json", "shm" or "file"; element_type is "float32",
+ * "float16", "bfloat16" or "int8"; kernel is the instruction set the
+ * float32 scan uses, threads the size of the library's thread pool. A
+ * compact element type adds "compact_kernel", the instruction set of its
+ * scan ("scalar", "avx2", "avx512" or "avx512-bf16-vnni"). Stores
  * (shm and file) add "generation", "epoch", "rows" (live and dead),
  * "capacity" and "readers": [{"pid": 123, "generation": 4}, ...], the live
  * reader processes.
@@ -328,7 +376,10 @@ NVDB_API int nvdb_get(nvdb_db *db, size_t n, const char *const *ids, nvdb_record
 NVDB_API size_t nvdb_records_count(const nvdb_records *records);
 /** The i-th record's id; NULL if out of range. Lives as long as the result. */
 NVDB_API const char *nvdb_records_id(const nvdb_records *records, size_t i);
-/** The i-th record's stored vector (dim floats; normalised under cosine). */
+/**
+ * The i-th record's stored vector (dim floats; normalised under cosine):
+ * the float32 vector, whatever the element type.
+ */
 NVDB_API const float *nvdb_records_vector(const nvdb_records *records, size_t i);
 /** The i-th record's metadata as compact JSON text. */
 NVDB_API const char *nvdb_records_metadata(const nvdb_records *records, size_t i);
@@ -459,15 +510,17 @@ NVDB_API int nvdb_import_json(nvdb_db *db, const char *path);
 /**
  * Writes db as a nano-vectordb file at path, atomically, in the layout the
  * Python package writes (key order, separators, non-ASCII text unescaped,
- * base64 of the stored float32 matrix), so nano-vectordb loads it and gives
- * the same answers. Only cosine databases can be exported (NVDB_EMISMATCH).
+ * base64 of the stored float32 matrix: the float32 vectors whatever the
+ * element type), so nano-vectordb loads it and gives the same answers. Only
+ * cosine databases can be exported (NVDB_EMISMATCH).
  */
 NVDB_API int nvdb_export_json(nvdb_db *db, const char *path);
 
 /**
  * Upserts every record of src into dst, and copies src's additional data;
  * all or nothing. The dimensions must be equal (NVDB_EMISMATCH); stored
- * vectors are copied as they are.
+ * vectors are copied as they are (the float32 ones; dst stores them in its
+ * own element type).
  */
 NVDB_API int nvdb_copy(nvdb_db *dst, nvdb_db *src);
 

@@ -87,6 +87,7 @@ type openOptions struct {
 	mode        int
 	permissions os.FileMode
 	noSync      bool
+	elementType ElementType
 }
 
 // Option configures Open.
@@ -141,7 +142,8 @@ func Open(locator string, opts ...Option) (db *DB, err error) {
 		if o.noSync {
 			flags = 1 // NVDB_FLAG_NO_SYNC
 		}
-		h = swig.Open(locator, uint32Arg(o.dim), int(o.metric), o.mode, uint(o.permissions), flags, e)
+		h = swig.Open(locator, uint32Arg(o.dim), int(o.metric), o.mode, uint(o.permissions), flags,
+			uint32Arg(int(o.elementType)), e)
 	})
 	if err != nil {
 		return nil, err

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -105,6 +106,23 @@ nvdb::QueryParams query_params(const nvdb_query_options *opts) {
   return params;
 }
 
+// The bytes of an nvdb_options of a version this library knows: callers
+// built against an older header pass a shorter struct.
+std::size_t options_size(std::uint32_t version) {
+  return version == 1 ? offsetof(nvdb_options, element_type) : sizeof(nvdb_options);
+}
+
+// The caller's options, the fields its version lacks at their defaults. An
+// unknown version is kept for Database::open to refuse.
+nvdb_options options_of(const nvdb_options *opts) {
+  nvdb_options o = NVDB_OPTIONS_INIT;
+  if (!opts) return o;
+  if (opts->version >= 1 && opts->version <= NVDB_OPTIONS_VERSION)
+    std::memcpy(&o, opts, options_size(opts->version));
+  o.version = opts->version;
+  return o;
+}
+
 template <class T>
 const T *at(const std::vector<T> &v, std::size_t i) {
   return i < v.size() ? &v[i] : nullptr;
@@ -151,7 +169,9 @@ int nvdb_options_init(nvdb_options *opts, unsigned version) {
     require(opts, "opts");
     if (version < 1 || version > NVDB_OPTIONS_VERSION)
       throw nvdb::Error(NVDB_EINVAL, "options: unknown version " + std::to_string(version));
-    *opts = nvdb_options NVDB_OPTIONS_INIT;
+    const nvdb_options defaults = NVDB_OPTIONS_INIT;
+    std::memcpy(opts, &defaults, options_size(version));
+    opts->version = version;
   });
 }
 
@@ -160,9 +180,8 @@ int nvdb_open(nvdb_db **out, const char *locator, const nvdb_options *opts) {
     require(out, "out");
     *out = nullptr;
     require(locator, "locator");
-    nvdb_options defaults = NVDB_OPTIONS_INIT;
     auto handle = std::make_unique<nvdb_db>();
-    handle->impl = nvdb::Database::open(locator, opts ? *opts : defaults);
+    handle->impl = nvdb::Database::open(locator, options_of(opts));
     *out = handle.release();
   });
 }
@@ -188,6 +207,11 @@ nvdb_metric nvdb_metric_of(const nvdb_db *db) {
     case nvdb::kernels::Metric::l2: return NVDB_METRIC_L2;
     default: return NVDB_METRIC_COSINE;
   }
+}
+
+nvdb_element_type nvdb_element_type_of(const nvdb_db *db) {
+  if (!db || !db->impl) return NVDB_ELEMENT_DEFAULT;
+  return static_cast<nvdb_element_type>(db->impl->element());
 }
 
 int nvdb_count(nvdb_db *db, size_t *out) {

@@ -16,15 +16,18 @@ namespace nvdb::cli {
 
 namespace {
 
-// Opens a database to write into, creating it with dim and metric if it is
-// missing. An existing one keeps its own dim and metric: input that does not
-// fit then fails with the library's message naming the record.
-Database open_or_create(const std::string &locator, std::uint32_t dim, nvdb_metric metric) {
+// Opens a database to write into, creating it with dim, metric and element
+// type if it is missing. An existing one keeps its own dim and metric: input
+// that does not fit then fails with the library's message naming the
+// record. An element type asked for must be the existing one's.
+Database open_or_create(const std::string &locator, std::uint32_t dim, nvdb_metric metric,
+                        std::uint32_t element_type) {
   nvdb_options opts = NVDB_OPTIONS_INIT;
   opts.mode = NVDB_OPEN_WRITE;
+  opts.element_type = element_type;
   nvdb_db *db = nullptr;
   const int status = nvdb_open(&db, locator.c_str(), &opts);
-  if (status == NVDB_ENOTFOUND) return Database(locator, NVDB_OPEN_CREATE, dim, metric);
+  if (status == NVDB_ENOTFOUND) return Database(locator, NVDB_OPEN_CREATE, dim, metric, element_type);
   check(status, "");
   return Database(db);
 }
@@ -149,7 +152,7 @@ void run_upsert(const UpsertArgs &args) {
     if (batch.size() == 0) return;
     if (!db) {
       const auto dim = static_cast<std::uint32_t>(args.dim ? args.dim : batch.lengths.front());
-      db.emplace(open_or_create(args.db, dim, NVDB_METRIC_DEFAULT));
+      db.emplace(open_or_create(args.db, dim, NVDB_METRIC_DEFAULT, args.element_type));
     }
     commit(*db, batch, totals);
     batch = Batch();
@@ -182,7 +185,7 @@ void run_upsert(const UpsertArgs &args) {
   if (std::cin.bad()) throw Failure("reading stdin failed" + committed_note(totals));
   flush();
   // With --dim, an empty input still creates the database.
-  if (!db && args.dim) db.emplace(open_or_create(args.db, args.dim, NVDB_METRIC_DEFAULT));
+  if (!db && args.dim) db.emplace(open_or_create(args.db, args.dim, NVDB_METRIC_DEFAULT, args.element_type));
   if (db) db->close();
 
   std::string out = "{\"update\": ";
@@ -290,13 +293,13 @@ void run_delete(const std::string &db, const std::vector<std::string> &ids) {
 
 // import and export are one library call each (all or nothing), so their
 // progress names the step under way and the time it has taken.
-void run_import(const std::string &src, const std::string &dst) {
+void run_import(const std::string &src, const std::string &dst, std::uint32_t element_type) {
   Progress progress("import");
   progress.step("reading " + src);
   progress.start();
   Database from(src, NVDB_OPEN_READ);
   const std::size_t n = from.count();
-  Database to = open_or_create(dst, nvdb_dim(from.get()), nvdb_metric_of(from.get()));
+  Database to = open_or_create(dst, nvdb_dim(from.get()), nvdb_metric_of(from.get()), element_type);
   progress.step("copying " + std::to_string(n) + " records into " + dst);
   check(nvdb_copy(to.get(), from.get()), "");
   progress.step("saving " + dst);

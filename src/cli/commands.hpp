@@ -21,6 +21,7 @@ struct UpsertArgs {
   std::string db;
   std::size_t batch = 1000;  // records per commit
   std::uint32_t dim = 0;     // to create a missing database; 0 = the first vector's length
+  std::uint32_t element_type = 0;  // nvdb_element_type of a database to create; 0 = float32
 };
 
 struct QueryArgs {
@@ -44,7 +45,7 @@ void run_upsert(const UpsertArgs &args);
 void run_query(const QueryArgs &args);
 void run_get(const std::string &db, const std::vector<std::string> &ids);
 void run_delete(const std::string &db, const std::vector<std::string> &ids);
-void run_import(const std::string &src, const std::string &dst);
+void run_import(const std::string &src, const std::string &dst, std::uint32_t element_type);
 void run_export(const std::string &db, const std::string &dst);
 
 // Subcommands with a text form and a --json form; they return the exit status.

@@ -24,11 +24,13 @@ inline void check(int status, const std::string &context) {
 class Database {
  public:
   Database(const std::string &locator, nvdb_open_mode mode, std::uint32_t dim = 0,
-           nvdb_metric metric = NVDB_METRIC_DEFAULT) {
+           nvdb_metric metric = NVDB_METRIC_DEFAULT,
+           std::uint32_t element_type = NVDB_ELEMENT_DEFAULT) {
     nvdb_options opts = NVDB_OPTIONS_INIT;
     opts.mode = mode;
     opts.dim = dim;
     opts.metric = metric;
+    opts.element_type = element_type;
     check(nvdb_open(&db_, locator.c_str(), &opts), "");
   }
   explicit Database(nvdb_db *db) : db_(db) {}

@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include <iostream>
+#include <map>
 
 #include "commands.hpp"
 #include "jsonl.hpp"
@@ -22,6 +23,7 @@ constexpr const char *kExitStatus =
 
 struct Args {
   std::string db, src, dst;
+  std::uint32_t import_element_type = NVDB_ELEMENT_DEFAULT;
   std::vector<std::string> ids;
   UpsertArgs upsert;
   QueryArgs query;
@@ -30,6 +32,20 @@ struct Args {
 };
 
 using Run = std::function<int()>;
+
+// --element-type NAME: what a database created by the command stores for
+// its scan (nvdb_element_type); an existing one must already be of it.
+void add_element_type_option(CLI::App *command, std::uint32_t &element_type) {
+  const std::map<std::string, std::uint32_t> names{{"float32", NVDB_ELEMENT_FLOAT32},
+                                                   {"float16", NVDB_ELEMENT_FLOAT16},
+                                                   {"bfloat16", NVDB_ELEMENT_BFLOAT16},
+                                                   {"int8", NVDB_ELEMENT_INT8}};
+  command
+      ->add_option("--element-type", element_type,
+                   "Vectors of a database to create, as the scan reads them: float32 (default), "
+                   "float16, bfloat16 or int8 (not for .json files)")
+      ->transform(CLI::CheckedTransformer(names));
+}
 
 // A subcommand with its examples and the exit statuses under its options.
 CLI::App *subcommand(CLI::App &app, const char *name, const std::string &description,
@@ -58,6 +74,7 @@ void declare_records(CLI::App &app, Args &a, Run &run) {
   upsert->add_option("--dim", a.upsert.dim,
                      "Dimension of a database to create (default: the first vector's length)")
       ->check(CLI::Range(1, NVDB_MAX_DIM));
+  add_element_type_option(upsert, a.upsert.element_type);
   upsert->callback([&] { run = [&] { run_upsert(a.upsert); return kExitOk; }; });
 
   auto *query = subcommand(
@@ -100,7 +117,8 @@ void declare_records(CLI::App &app, Args &a, Run &run) {
                          "  nvdb import docs.json shm:docs\n  nvdb import docs.json docs.nvdb\n");
   imp->add_option("SRC", a.src, "Source database")->required();
   imp->add_option("DST", a.dst, "Destination database")->required();
-  imp->callback([&] { run = [&] { run_import(a.src, a.dst); return kExitOk; }; });
+  add_element_type_option(imp, a.import_element_type);
+  imp->callback([&] { run = [&] { run_import(a.src, a.dst, a.import_element_type); return kExitOk; }; });
 
   auto *exp = subcommand(app, "export",
                          "Write the database as a nano-vectordb JSON file; prints {\"exported\": N}.\n"

@@ -47,6 +47,25 @@ kernels::Metric to_kernel_metric(nvdb_metric m) {
   }
 }
 
+static_assert(NVDB_ELEMENT_FLOAT32 == int(kernels::Element::float32) &&
+                  NVDB_ELEMENT_FLOAT16 == int(kernels::Element::float16) &&
+                  NVDB_ELEMENT_BFLOAT16 == int(kernels::Element::bfloat16) &&
+                  NVDB_ELEMENT_INT8 == int(kernels::Element::int8),
+              "the C API and the store format number element types alike");
+
+kernels::Element element_to_create(const nvdb_options &opts) {
+  return opts.element_type == NVDB_ELEMENT_DEFAULT ? kernels::Element::float32
+                                                   : static_cast<kernels::Element>(opts.element_type);
+}
+
+// An existing database answers to NVDB_ELEMENT_DEFAULT or its own type.
+void check_element(const nvdb_options &opts, kernels::Element actual, const std::string &what) {
+  if (opts.element_type != NVDB_ELEMENT_DEFAULT && static_cast<kernels::Element>(opts.element_type) != actual)
+    throw Error(NVDB_EMISMATCH, what + ": the vectors are stored as " + kernels::element_name(actual) +
+                                    ", the options ask for " +
+                                    kernels::element_name(static_cast<kernels::Element>(opts.element_type)));
+}
+
 bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
@@ -89,6 +108,8 @@ void check_options(const nvdb_options &opts) {
     throw Error(NVDB_EINVAL, "options: permissions must be at most 0777");
   if (opts.flags & ~NVDB_FLAG_NO_SYNC)
     throw Error(NVDB_EINVAL, "options: unknown flags " + std::to_string(opts.flags));
+  if (opts.element_type > NVDB_ELEMENT_INT8)
+    throw Error(NVDB_EINVAL, "options: unknown element type " + std::to_string(opts.element_type));
 }
 
 std::uint32_t dim_to_create(const nvdb_options &opts, std::string_view locator) {
@@ -138,14 +159,17 @@ std::unique_ptr<Database> Database::open(std::string_view locator, const nvdb_op
     if (opts.mode != NVDB_OPEN_CREATE)
       throw Error(NVDB_EINVAL, ":memory: always creates a new database: use NVDB_OPEN_CREATE");
     auto db = std::unique_ptr<Database>(new Database(
-        {dim_to_create(opts, locator), to_kernel_metric(opts.metric), StorageKind::memory, path,
-         false, false, perms}));
+        {dim_to_create(opts, locator), to_kernel_metric(opts.metric), element_to_create(opts),
+         StorageKind::memory, path, false, false, perms}));
     db->create_first_generation(initial_capacity(db->dim_, 0), kMinHeap);
     return db;
   }
   if (!ends_with(locator, ".json")) return open_store(path, opts);
   if (opts.metric != NVDB_METRIC_DEFAULT && opts.metric != NVDB_METRIC_COSINE)
     throw Error(NVDB_EMISMATCH, path + ": nano-vectordb files are always metric cosine");
+  if (opts.element_type != NVDB_ELEMENT_DEFAULT && opts.element_type != NVDB_ELEMENT_FLOAT32)
+    throw Error(NVDB_EMISMATCH, path + ": nano-vectordb files hold float32 vectors only, the options ask for " +
+                                    kernels::element_name(static_cast<kernels::Element>(opts.element_type)));
 
   const bool read_only = opts.mode == NVDB_OPEN_READ;
   if (!path_exists(path)) {
@@ -155,8 +179,8 @@ std::unique_ptr<Database> Database::open(std::string_view locator, const nvdb_op
     if (!path_exists(dir))
       throw Error(NVDB_ENOTFOUND, path + ": the directory \"" + dir + "\" does not exist");
     auto db = std::unique_ptr<Database>(new Database(
-        {dim_to_create(opts, locator), kernels::Metric::cosine, StorageKind::json, path, false,
-         false, perms}));
+        {dim_to_create(opts, locator), kernels::Metric::cosine, kernels::Element::float32,
+         StorageKind::json, path, false, false, perms}));
     db->create_first_generation(initial_capacity(db->dim_, 0), kMinHeap);
     return db;
   }
@@ -165,7 +189,8 @@ std::unique_ptr<Database> Database::open(std::string_view locator, const nvdb_op
     throw Error(NVDB_EMISMATCH, path + ": the file has dim " + std::to_string(file.dim) +
                                     ", the options ask for " + std::to_string(opts.dim));
   auto db = std::unique_ptr<Database>(new Database(
-      {file.dim, kernels::Metric::cosine, StorageKind::json, path, read_only, false, perms}));
+      {file.dim, kernels::Metric::cosine, kernels::Element::float32, StorageKind::json, path,
+       read_only, false, perms}));
   std::string additional = file.has_additional_data ? file.additional_data : std::string();
   Batch batch = db->prepare_file(std::move(file));
   std::uint64_t heap = kMinHeap + additional.size();
@@ -193,8 +218,9 @@ std::unique_ptr<Database> Database::open_store(const std::string &locator, const
     // A new store, or one whose creator died before finishing: (re)create it.
     if (opts.mode != NVDB_OPEN_CREATE) throw Error(NVDB_ENOTFOUND, locator + ": no such store");
     auto db = std::unique_ptr<Database>(
-        new Database({dim_to_create(opts, locator), to_kernel_metric(opts.metric), kind_of(place),
-                      locator, false, !(opts.flags & NVDB_FLAG_NO_SYNC), perms}));
+        new Database({dim_to_create(opts, locator), to_kernel_metric(opts.metric),
+                      element_to_create(opts), kind_of(place), locator, false,
+                      !(opts.flags & NVDB_FLAG_NO_SYNC), perms}));
     db->place_ = place;
     db->root_.emplace(std::move(root));
     db->create_first_generation(initial_capacity(db->dim_, 0), kMinHeap);
@@ -230,9 +256,10 @@ std::unique_ptr<Database> Database::open_store(const std::string &locator, const
                                     ", the options ask for " + std::to_string(opts.dim));
   if (opts.metric != NVDB_METRIC_DEFAULT && to_kernel_metric(opts.metric) != metric)
     throw Error(NVDB_EMISMATCH, locator + ": the store's metric is " + metric_name(metric));
+  check_element(opts, gen->element(), locator);
 
-  auto db = std::unique_ptr<Database>(new Database(
-      {h.dim, metric, kind_of(place), locator, reader, !(opts.flags & NVDB_FLAG_NO_SYNC), perms}));
+  auto db = std::unique_ptr<Database>(new Database({h.dim, metric, gen->element(), kind_of(place), locator,
+                                                    reader, !(opts.flags & NVDB_FLAG_NO_SYNC), perms}));
   db->place_ = place;
   db->gen_ = std::move(gen);
   // After a machine crash, the last commit of a file may be incomplete.
@@ -244,7 +271,7 @@ std::unique_ptr<Database> Database::open_store(const std::string &locator, const
 }
 
 Database::Database(const Config &c)
-    : dim_(c.dim), metric_(c.metric), kind_(c.kind), locator_(c.locator),
+    : dim_(c.dim), metric_(c.metric), element_(c.element), kind_(c.kind), locator_(c.locator),
       read_only_(c.read_only), durable_(c.durable), permissions_(c.permissions) {}
 
 Database::~Database() {
@@ -252,8 +279,8 @@ Database::~Database() {
 }
 
 void Database::create_first_generation(std::uint64_t capacity, std::uint64_t heap_capacity) {
-  gen_ = store::Generation::create(place_, 1, dim_, static_cast<std::uint32_t>(metric_), capacity,
-                                   heap_capacity, permissions_);
+  gen_ = store::Generation::create(place_, 1, dim_, static_cast<std::uint32_t>(metric_), element_,
+                                   capacity, heap_capacity, permissions_);
   store::Snapshot first;
   first.epoch = 1;
   head_ = gen_->commit(first, durable_, kind_ == StorageKind::file);
@@ -486,8 +513,8 @@ void Database::compact() {
 
 void Database::rewrite(std::uint64_t capacity, std::uint64_t heap_capacity) {
   auto fresh = store::Generation::create(place_, gen_->number() + 1, dim_,
-                                         static_cast<std::uint32_t>(metric_), capacity,
-                                         heap_capacity, permissions_);
+                                         static_cast<std::uint32_t>(metric_), element_,
+                                         capacity, heap_capacity, permissions_);
   store::Snapshot s;
   s.epoch = head_.epoch;
   std::unordered_map<std::string, std::uint64_t> index;
@@ -783,6 +810,10 @@ std::vector<Hit> Database::query(const float *vector, const QueryParams &params)
   // for life, which costs nothing when no row has died.
   req.keep = search.filtered() ? &search.keep : nullptr;
   req.admit = !search.filtered() && search.has_dead_rows() ? &search.alive : nullptr;
+  // A compact generation is scanned by its codes, and the best candidates
+  // re-scored from the float32 rows.
+  const kernels::CompactRows compact = search.v.gen->compact_rows();
+  if (element_ != kernels::Element::float32) req.compact = &compact;
   return search.hits(kernels::scan(req));
 }
 
@@ -830,6 +861,9 @@ std::string Database::info_json() const {
   out += "\",\"format_version\":" + std::to_string(store ? store::kFormatVersion : 1);
   out += ",\"read_only\":";
   out += read_only_ ? "true" : "false";
+  out += ",\"element_type\":\"" + std::string(kernels::element_name(element_)) + "\"";
+  if (element_ != kernels::Element::float32)
+    out += ",\"compact_kernel\":\"" + std::string(kernels::active_compact().isa) + "\"";
   out += ",\"kernel\":\"" + std::string(kernels::active_isa()) +
          "\",\"threads\":" + std::to_string(ThreadPool::instance().size());
   if (store) {

@@ -82,6 +82,7 @@ class Database {
 
   std::uint32_t dim() const { return dim_; }
   kernels::Metric metric() const { return metric_; }
+  kernels::Element element() const { return element_; }
   bool read_only() const { return read_only_; }
   const std::string &locator() const { return locator_; }
 
@@ -120,6 +121,7 @@ class Database {
   struct Config {
     std::uint32_t dim;
     kernels::Metric metric;
+    kernels::Element element;
     StorageKind kind;
     std::string locator;
     bool read_only;
@@ -179,6 +181,7 @@ class Database {
 
   const std::uint32_t dim_;
   const kernels::Metric metric_;
+  const kernels::Element element_;
   const StorageKind kind_;
   const std::string locator_;
   const bool read_only_;

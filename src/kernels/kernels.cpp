@@ -1,13 +1,6 @@
 #include "kernels/kernels.hpp"
 
-// GCC 12's AVX-512 headers use deliberately undefined registers
-// (_mm256_undefined_pd) that trip -Wuninitialized when inlined; the warning
-// is about the header, not this file.
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#if !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#include <immintrin.h>
+#include "kernels/simd.hpp"
 
 #include <cstdlib>
 #include <cstring>
@@ -46,13 +39,6 @@ void score_rows_scalar(const float *q, const float *rows, std::size_t nrows, std
 // the loop is bound by memory, not by loads.
 
 #define NVDB_AVX2 __attribute__((target("avx2,fma")))
-
-NVDB_AVX2 inline float hsum256(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
 
 template <bool L2>
 NVDB_AVX2 inline __m256 step256(__m256 acc, __m256 q, const float *x) {
@@ -188,10 +174,7 @@ const KernelSet kAvx512{"avx512", dot_avx512, l2sq_avx512, score_rows_avx512};
 
 bool supported(const KernelSet &k) {
   __builtin_cpu_init();
-  if (&k == &kAvx512)
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-           __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
-           __builtin_cpu_supports("fma");
+  if (&k == &kAvx512) return cpu_has_avx512();
   if (&k == &kAvx2) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   return true;
 }

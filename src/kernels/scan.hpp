@@ -7,6 +7,7 @@
 #include <functional>
 #include <vector>
 
+#include "kernels/compact.hpp"
 #include "kernels/kernels.hpp"
 
 namespace nvdb::kernels {
@@ -34,6 +35,11 @@ struct ScanRequest {
   const std::function<bool(std::uint32_t)> *admit = nullptr;
   // Required: the order of rows whose scores are equal.
   const std::function<bool(std::uint32_t, std::uint32_t)> *tie_less = nullptr;
+  // Optional: compact codes of the same rows (compact.hpp). The scan then
+  // reads these instead of `matrix`, keeps the compact_candidates(top_k)
+  // best by their approximate scores, and re-scores those exactly from
+  // `matrix`: scores are exact, the choice of candidates approximate.
+  const CompactRows *compact = nullptr;
 };
 
 // The order of hits: descending score, then tie_less on the rows.
@@ -52,6 +58,9 @@ float final_score(Metric m, float raw);
 // The rows of [0, nrows) that keep accepts, ascending; keep is called from
 // the library's threads, and what it throws reaches the caller.
 std::vector<std::uint32_t> kept_rows(std::size_t nrows, const std::function<bool(std::uint32_t)> &keep);
+
+// How many candidates a compact scan re-scores for top_k hits.
+std::size_t compact_candidates(std::size_t top_k);
 
 // The best top_k rows, best first: descending score, then tie_less. Scores
 // are dot products for cosine and dot, minus the Euclidean distance for l2.

@@ -12,9 +12,9 @@ namespace nvdb::store {
 
 std::shared_ptr<Generation> Generation::create(const Place &place, std::uint64_t number,
                                                std::uint32_t dim, std::uint32_t metric,
-                                               std::uint64_t capacity,
+                                               ElementType element, std::uint64_t capacity,
                                                std::uint64_t heap_capacity, unsigned mode) {
-  const Geometry g = geometry(dim, capacity, heap_capacity);
+  const Geometry g = geometry(dim, element, capacity, heap_capacity);
   const std::string name = place.generation_object(number);
   Object object;
   if (place.medium == Medium::memory) {
@@ -24,7 +24,7 @@ std::shared_ptr<Generation> Generation::create(const Place &place, std::uint64_t
     object = Object::create(place, name, g.total_size, mode);
   }
   auto *h = reinterpret_cast<DataHeader *>(object.data());
-  init_header(*h, dim, metric, number, capacity, heap_capacity);
+  init_header(*h, dim, metric, element, number, capacity, heap_capacity);
   // Every row starts alive; a row is visible once a commit counts it.
   auto *deaths = reinterpret_cast<std::uint64_t *>(object.data() + h->deaths_off);
   std::fill(deaths, deaths + capacity, kAlive);
@@ -45,6 +45,12 @@ std::shared_ptr<Generation> Generation::open(const Place &place, std::uint64_t n
 
 Generation::Generation(Object &&object, std::string what, bool trusted)
     : object_(std::move(object)), base_(object_.data()), what_(std::move(what)), trusted_(trusted) {
+  const Geometry g = geometry(dim(), element(), capacity(), heap_capacity());
+  codes_off_ = g.codes_off;
+  aux_off_ = g.aux_off;
+  compact_row_bytes_ = element() == ElementType::float32
+                           ? 0
+                           : kernels::code_bytes(element(), dim()) + sizeof(kernels::RowAux);
   if (!trusted_) {
     const std::size_t words = (capacity() + 63) / 64;
     checked_.reset(new std::atomic<std::uint64_t>[words]);
@@ -112,6 +118,11 @@ void Generation::write_row(std::uint64_t row, std::uint64_t heap_off, std::strin
   entry->flags = id_is_number ? kIdIsNumber : 0;
   std::memcpy(base_ + header().vectors_off + row * dim() * sizeof(float), vector,
               dim() * sizeof(float));
+  if (compact_row_bytes_) {
+    auto *aux = reinterpret_cast<kernels::RowAux *>(base_ + aux_off_) + row;
+    kernels::encode_row(element(), vector, dim(),
+                        base_ + codes_off_ + row * kernels::code_bytes(element(), dim()), *aux);
+  }
   store_death(deaths_w(), row, kAlive);
 }
 
@@ -132,6 +143,12 @@ std::uint64_t Generation::data_checksum(const Snapshot &s) const {
                (s.rows - s.prev_rows) * sizeof(RowEntry));
   XXH64_update(state, base_ + h.vectors_off + s.prev_rows * dim() * sizeof(float),
                (s.rows - s.prev_rows) * dim() * sizeof(float));
+  if (compact_row_bytes_) {
+    const std::size_t code_bytes = kernels::code_bytes(element(), dim());
+    XXH64_update(state, base_ + codes_off_ + s.prev_rows * code_bytes, (s.rows - s.prev_rows) * code_bytes);
+    XXH64_update(state, base_ + aux_off_ + s.prev_rows * sizeof(kernels::RowAux),
+                 (s.rows - s.prev_rows) * sizeof(kernels::RowAux));
+  }
   XXH64_update(state, base_ + h.heap_off + s.prev_heap, s.heap_used - s.prev_heap);
   const std::uint64_t sum = XXH64_digest(state);
   XXH64_freeState(state);
@@ -175,7 +192,8 @@ Snapshot Generation::commit(Snapshot next, bool durable, bool file) {
   // instead: the data, then the record. Without a file, nothing survives
   // the machine and there is nothing to check.
   constexpr std::uint64_t kOneFlushBytes = 1 << 20;
-  const std::uint64_t bytes = (next.rows - next.prev_rows) * (sizeof(RowEntry) + dim() * sizeof(float)) +
+  const std::uint64_t row_bytes = sizeof(RowEntry) + dim() * sizeof(float) + compact_row_bytes_;
+  const std::uint64_t bytes = (next.rows - next.prev_rows) * row_bytes +
                               (next.heap_used - next.prev_heap);
   const bool one_flush = file && bytes <= kOneFlushBytes;
   next.data_sum = one_flush || (file && !durable) ? data_checksum(next) : 0;

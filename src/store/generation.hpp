@@ -45,7 +45,7 @@ class Generation {
   // with that epoch) until the writer appends to it.
   static std::shared_ptr<Generation> create(const Place &place, std::uint64_t number,
                                             std::uint32_t dim, std::uint32_t metric,
-                                            std::uint64_t capacity, std::uint64_t heap_capacity,
+                                            ElementType element, std::uint64_t capacity, std::uint64_t heap_capacity,
                                             unsigned mode);
   // An existing generation; its header is checked (NVDB_ECORRUPT, NVDB_EVERSION).
   static std::shared_ptr<Generation> open(const Place &place, std::uint64_t number, bool writable);
@@ -53,6 +53,7 @@ class Generation {
   const DataHeader &header() const { return *reinterpret_cast<const DataHeader *>(base_); }
   std::uint64_t number() const { return header().generation; }
   std::uint32_t dim() const { return header().dim; }
+  ElementType element() const { return static_cast<ElementType>(header().element_type); }
   std::uint64_t capacity() const { return header().capacity; }
   std::uint64_t heap_capacity() const { return header().heap_capacity; }
   const std::string &what() const { return what_; }
@@ -67,6 +68,11 @@ class Generation {
 
   const float *vectors() const { return reinterpret_cast<const float *>(base_ + header().vectors_off); }
   const float *vector(std::uint64_t row) const { return vectors() + row * dim(); }
+  // The compact rows the scan reads (element() other than float32).
+  kernels::CompactRows compact_rows() const {
+    return {element(), reinterpret_cast<const unsigned char *>(base_ + codes_off_),
+            reinterpret_cast<const kernels::RowAux *>(base_ + aux_off_)};
+  }
   bool alive(std::uint64_t row, std::uint64_t epoch) const {
     return load_death(deaths(), row) > epoch;
   }
@@ -89,6 +95,7 @@ class Generation {
 
   // Writer side. Rows and heap bytes go past the last commit, where no
   // reader looks; kill() stamps a death that readers of older epochs ignore.
+  // write_row also encodes the vector's compact codes.
   void write_row(std::uint64_t row, std::uint64_t heap_off, std::string_view id, bool id_is_number,
                  std::uint32_t id_pos, std::string_view meta, const float *vector);
   void write_heap(std::uint64_t off, std::string_view bytes);
@@ -123,6 +130,8 @@ class Generation {
 
   Object object_;
   char *base_;
+  std::uint64_t codes_off_, aux_off_;  // derived from the header (geometry)
+  std::uint64_t compact_row_bytes_;    // codes and aux of one row; 0 for float32
   std::string what_;
   bool trusted_;  // private memory: nobody else writes it
   std::atomic<std::uint64_t> torn_{0};  // record_sum of a commit set aside by recover()

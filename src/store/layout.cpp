@@ -85,18 +85,22 @@ std::uint64_t current_boot() {
   return boot;
 }
 
-Geometry geometry(std::uint32_t dim, std::uint64_t capacity, std::uint64_t heap_capacity) {
+Geometry geometry(std::uint32_t dim, ElementType element, std::uint64_t capacity,
+                  std::uint64_t heap_capacity) {
+  const bool compact = element != ElementType::float32;
   Geometry g;
   g.deaths_off = kPage;
   g.rows_off = align_up(g.deaths_off + capacity * sizeof(std::uint64_t), 64);
   g.vectors_off = align_up(g.rows_off + capacity * sizeof(RowEntry), 64);
-  g.heap_off = align_up(g.vectors_off + capacity * dim * sizeof(float), 64);
+  g.codes_off = align_up(g.vectors_off + capacity * dim * sizeof(float), 64);
+  g.aux_off = align_up(g.codes_off + capacity * kernels::code_bytes(element, dim), 64);
+  g.heap_off = align_up(g.aux_off + (compact ? capacity * sizeof(kernels::RowAux) : 0), 64);
   g.total_size = align_up(g.heap_off + heap_capacity, kPage);
   return g;
 }
 
-void init_header(DataHeader &h, std::uint32_t dim, std::uint32_t metric, std::uint64_t generation,
-                 std::uint64_t capacity, std::uint64_t heap_capacity) {
+void init_header(DataHeader &h, std::uint32_t dim, std::uint32_t metric, ElementType element,
+                 std::uint64_t generation, std::uint64_t capacity, std::uint64_t heap_capacity) {
   std::memset(&h, 0, sizeof h);
   std::memcpy(h.magic, kDataMagic, sizeof h.magic);
   h.format_version = kFormatVersion;
@@ -104,13 +108,13 @@ void init_header(DataHeader &h, std::uint32_t dim, std::uint32_t metric, std::ui
   h.header_size = sizeof(DataHeader);
   h.meta_size = sizeof(MetaSlot);
   h.row_size = sizeof(RowEntry);
-  h.element_type = static_cast<std::uint32_t>(ElementType::float32);
+  h.element_type = static_cast<std::uint32_t>(element);
   h.dim = dim;
   h.metric = metric;
   h.generation = generation;
   h.capacity = capacity;
   h.heap_capacity = heap_capacity;
-  const Geometry g = geometry(dim, capacity, heap_capacity);
+  const Geometry g = geometry(dim, element, capacity, heap_capacity);
   h.deaths_off = g.deaths_off;
   h.rows_off = g.rows_off;
   h.vectors_off = g.vectors_off;
@@ -134,12 +138,14 @@ void check_header(const void *base, std::size_t size, const std::string &what) {
                                       "(byte order or structure sizes)");
   if (checksum(base, offsetof(DataHeader, header_checksum)) != h.header_checksum)
     throw Error(NVDB_ECORRUPT, what + ": header checksum mismatch");
-  if (h.element_type != static_cast<std::uint32_t>(ElementType::float32))
+  if (h.element_type < static_cast<std::uint32_t>(ElementType::float32) ||
+      h.element_type > static_cast<std::uint32_t>(ElementType::int8))
     throw Error(NVDB_EVERSION, what + ": unknown vector element type " + std::to_string(h.element_type));
   if (h.dim == 0 || h.dim > NVDB_MAX_DIM || h.metric > 2 || h.capacity > (std::uint64_t(1) << 32) ||
       h.heap_capacity > (std::uint64_t(1) << 48))
     throw Error(NVDB_ECORRUPT, what + ": header values out of range");
-  const Geometry g = geometry(h.dim, h.capacity, h.heap_capacity);
+  const Geometry g =
+      geometry(h.dim, static_cast<ElementType>(h.element_type), h.capacity, h.heap_capacity);
   if (g.deaths_off != h.deaths_off || g.rows_off != h.rows_off || g.vectors_off != h.vectors_off ||
       g.heap_off != h.heap_off || g.total_size != h.total_size)
     throw Error(NVDB_ECORRUPT, what + ": header geometry is inconsistent");

@@ -7,6 +7,9 @@
 //   deaths   u64 x capacity           epoch at which each row died, or kAlive
 //   rows     RowEntry x capacity      where each row's id and metadata are
 //   vectors  float x capacity x dim   64-byte aligned, row-major
+//   codes    compact element types only (kernels/compact.hpp): the rows
+//            in 16 or 8 bits, what the scan reads, 64-byte aligned
+//   aux      RowAux x capacity        compact types only: scale, norm
 //   heap     heap_capacity bytes      ids and metadata docs, appended
 //
 // A generation never grows: when it is full, or mostly dead, the writer
@@ -20,6 +23,8 @@
 #include <cstdint>
 #include <string>
 
+#include "kernels/compact.hpp"
+
 namespace nvdb::store {
 
 constexpr std::uint32_t kFormatVersion = 1;
@@ -28,7 +33,8 @@ constexpr std::uint64_t kAlive = UINT64_MAX;
 constexpr std::uint32_t kEndianMark = 0x01020304;
 constexpr std::size_t kPage = 4096;
 
-enum class ElementType : std::uint32_t { float32 = 1 };
+// What the vectors are stored as, beside their float32 originals.
+using ElementType = kernels::Element;
 
 // One of two commit records. The writer fills the slot the current commit
 // does not use and publishes it by its sequence number (a seqlock), so a
@@ -99,18 +105,21 @@ struct DataHeader {
 static_assert(sizeof(DataHeader) <= kPage, "the header fits in one page");
 static_assert(offsetof(DataHeader, meta) % 64 == 0, "meta slots are cache-line aligned");
 
-// Where each area of a generation goes, derived from dim and capacities
-// alone, so that a header whose offsets disagree is caught as corrupt.
+// Where each area of a generation goes, derived from dim, element type and
+// capacities alone, so that a header whose offsets disagree is caught as
+// corrupt. The compact areas (codes, aux) are empty for float32 and, being
+// derived, need no field of their own in the header.
 struct Geometry {
-  std::uint64_t deaths_off, rows_off, vectors_off, heap_off, total_size;
+  std::uint64_t deaths_off, rows_off, vectors_off, codes_off, aux_off, heap_off, total_size;
 };
-Geometry geometry(std::uint32_t dim, std::uint64_t capacity, std::uint64_t heap_capacity);
+Geometry geometry(std::uint32_t dim, ElementType element, std::uint64_t capacity,
+                  std::uint64_t heap_capacity);
 
 std::uint64_t checksum(const void *data, std::size_t size);
 
 // Fills a new header (meta slots zeroed, epoch 0).
-void init_header(DataHeader &h, std::uint32_t dim, std::uint32_t metric, std::uint64_t generation,
-                 std::uint64_t capacity, std::uint64_t heap_capacity);
+void init_header(DataHeader &h, std::uint32_t dim, std::uint32_t metric, ElementType element,
+                 std::uint64_t generation, std::uint64_t capacity, std::uint64_t heap_capacity);
 
 // Checks a mapped generation before anything else reads it: NVDB_ECORRUPT
 // (not a store, truncated, bad checksum or geometry) or NVDB_EVERSION

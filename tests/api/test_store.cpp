@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "nvdb.h"
+#include "support/shm_name.hpp"
 #include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
@@ -23,17 +24,7 @@ namespace {
 
 using nvdb_test::TempDir;
 
-// A shm: locator unique to this process and test, removed at the end.
-struct ShmName {
-  std::string name;
-  explicit ShmName(const std::string &tag)
-      : name("nvdbtest-" + std::to_string(::getpid()) + "-" + tag) {}
-  ~ShmName() {
-    for (const auto &e : fs::directory_iterator("/dev/shm"))
-      if (e.path().filename().string().rfind("nvdb-" + name, 0) == 0) fs::remove(e.path());
-  }
-  std::string locator() const { return "shm:" + name; }
-};
+using nvdb_test::ShmName;
 
 nvdb_db *open_db(const std::string &locator, nvdb_open_mode mode, uint32_t dim = 4,
                  int *status = nullptr, unsigned permissions = 0) {

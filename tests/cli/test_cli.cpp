@@ -451,6 +451,35 @@ BOOST_AUTO_TEST_CASE(stores_in_shared_memory_and_files) {
     if (e.path().filename().string().rfind("nvdb-" + shm.substr(4), 0) == 0) fs::remove(e.path());
 }
 
+// --element-type chooses what a new store keeps for its scan; answers stay
+// float32's, an existing store must already be of the type, and .json
+// files refuse any but float32.
+BOOST_AUTO_TEST_CASE(element_type_option_creates_compact_stores) {
+  for (const std::string type : {"float16", "bfloat16", "int8"}) {
+    BOOST_TEST_CONTEXT(type) {
+      const std::string store = path(type + ".nvdb");
+      Result r = run({"import", path("a.json"), store, "--element-type", type});
+      BOOST_REQUIRE_MESSAGE(r.status == 0, r.err);
+      BOOST_TEST(info(type + ".nvdb").at("element_type").as_string() == type);
+      json::value exp = expected();
+      const json::value &q = exp.at("queries").as_array()[0];
+      r = run({"query", store, "--top-k", std::to_string(q.at("top_k").to_number<int>())}, vector_text(q));
+      BOOST_REQUIRE_EQUAL(r.status, 0);
+      check_hits(json::parse(r.out), q);
+      r = run({"upsert", store, "--element-type", "float32"}, "{\"id\": \"x\", \"vector\": [1, 2, 3, 4, 5, 6, 7, 8]}\n");
+      check_one_error_line(r, "the vectors are stored as " + type);
+      r = run({"upsert", path("new-" + type + ".nvdb"), "--element-type", type, "--dim", "3"}, "");
+      BOOST_REQUIRE_MESSAGE(r.status == 0, r.err);
+      BOOST_TEST(info("new-" + type + ".nvdb").at("element_type").as_string() == type);
+    }
+  }
+  check_one_error_line(run({"upsert", path("c.json"), "--element-type", "int8", "--dim", "3"}, ""),
+                       "float32 vectors only");
+  BOOST_TEST(!fs::exists(dir / "c.json"));
+  BOOST_TEST(run({"upsert", path("d.nvdb"), "--element-type", "half", "--dim", "3"}, "").status == 2);
+  BOOST_TEST(info("a.json").at("element_type") == "float32");
+}
+
 BOOST_AUTO_TEST_CASE(corrupt_file_is_refused_and_left_alone) {
   std::string text = slurp(dir / "a.json");
   spit(dir / "bad.json", text.substr(0, text.size() / 2));

@@ -36,6 +36,9 @@ public sealed class Database : IDisposable {
   /// <summary>The database's metric (never <see cref="Metric.Default"/>).</summary>
   public Metric Metric { get; }
 
+  /// <summary>What the scan reads (never <see cref="ElementType.Default"/>).</summary>
+  public ElementType ElementType { get; }
+
   /// <summary>Opens or creates a database (see the class remarks for locators).</summary>
   public Database(string locator, OpenOptions options) {
     if (locator == null) throw new ArgumentNullException(nameof(locator));
@@ -46,9 +49,10 @@ public sealed class Database : IDisposable {
     }
     handle = NvdbNative.nvdb_b_open(locator, (uint)options.Dim, (int)options.Metric,
                                     (int)options.Mode, (uint)options.Permissions,
-                                    (uint)options.Flags);
+                                    (uint)options.Flags, (uint)options.ElementType);
     Dim = (int)NvdbNative.nvdb_b_dim(handle);
     Metric = (Metric)NvdbNative.nvdb_b_metric(handle);
+    ElementType = (ElementType)NvdbNative.nvdb_b_element_type(handle);
   }
 
   /// <summary>Opens a database, or creates it with this dimension and cosine.</summary>

@@ -14,6 +14,27 @@ public enum Metric {
   L2 = 3,
 }
 
+/// <summary>
+/// What stored vectors are kept as for the scan, chosen when a database is
+/// created. Every record keeps its float32 vector too: Get, export and every
+/// score are exact float32 values, and only which candidates a query
+/// re-scores exactly is approximate. Memory per vector element: float32 4
+/// bytes; Float16 and BFloat16 6 (2 scanned); Int8 5 (1 scanned); each
+/// compact type adds 8 bytes per record. ".json" files are float32 only.
+/// </summary>
+public enum ElementType {
+  /// <summary>Float32 when creating; the database's own when opening.</summary>
+  Default = 0,
+  /// <summary>The scan reads the float32 vectors.</summary>
+  Float32 = 1,
+  /// <summary>IEEE binary16, scaled per vector.</summary>
+  Float16 = 2,
+  /// <summary>bfloat16, scaled per vector.</summary>
+  BFloat16 = 3,
+  /// <summary>8-bit integers with a per-vector scale.</summary>
+  Int8 = 4,
+}
+
 /// <summary>How to open a database.</summary>
 public enum OpenMode {
   /// <summary>Read-write; create the database if it is missing (needs a dimension).</summary>
@@ -42,6 +63,11 @@ public sealed class OpenOptions {
   public int Dim { get; set; }
   /// <summary>The metric to create with, or that the database must have.</summary>
   public Metric Metric { get; set; } = Metric.Default;
+  /// <summary>
+  /// The element type to create with, or that the database must have
+  /// (<see cref="Status.Mismatch"/> otherwise); Default accepts any.
+  /// </summary>
+  public ElementType ElementType { get; set; } = ElementType.Default;
   /// <summary>Create (default), Write or Read.</summary>
   public OpenMode Mode { get; set; } = OpenMode.Create;
   /// <summary>Permission bits of a store created by this open (e.g. 0x1A0 for 0640); 0 means 0600.</summary>

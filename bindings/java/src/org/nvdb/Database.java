@@ -44,12 +44,14 @@ public final class Database implements AutoCloseable {
   private final String locator;
   private final int dim;
   private final Metric metric;
+  private final ElementType elementType;
 
   private Database(long handle, String locator) {
     this.handle = handle;
     this.locator = locator;
     this.dim = (int) NvdbNative.dim(handle);
     this.metric = Metric.of(NvdbNative.metric(handle));
+    this.elementType = ElementType.of(NvdbNative.element_type(handle));
   }
 
   /* ---- Opening and closing ---- */
@@ -60,14 +62,15 @@ public final class Database implements AutoCloseable {
     require(options, "the options");
     require(options.metric, "the metric");
     require(options.mode, "the mode");
+    require(options.elementType, "the element type");
     NativeLibrary.load(); // before the first native call, for its clear message when missing
     byte[] where = Utf8.encode(locator, Status.EINVAL, "the locator");
     long handle = NvdbNative.open(where, Integer.toUnsignedLong(options.dim), options.metric.code,
         options.mode.code, Integer.toUnsignedLong(options.permissions),
-        options.noSync ? FLAG_NO_SYNC : 0);
+        options.noSync ? FLAG_NO_SYNC : 0, options.elementType.code);
     try {
       return new Database(handle, locator);
-    } catch (RuntimeException e) { // a metric this binding does not know: do not leak the handle
+    } catch (RuntimeException e) { // a metric or type this binding does not know: do not leak the handle
       NvdbNative.close(handle);
       throw e;
     }
@@ -133,6 +136,11 @@ public final class Database implements AutoCloseable {
 
   public Metric metric() {
     return use(h -> metric);
+  }
+
+  /** What the scan reads: FLOAT32, FLOAT16, BFLOAT16 or INT8 (never DEFAULT). */
+  public ElementType elementType() {
+    return use(h -> elementType);
   }
 
   /** The number of live records. */

@@ -5,12 +5,14 @@ package org.nvdb;
  *
  * <pre>{@code
  * new Options().dim(384).metric(Metric.COSINE)          // create if missing
+ * new Options().dim(384).elementType(ElementType.INT8)  // a compact scan
  * new Options().mode(OpenMode.READ)                     // a reader of an existing store
  * }</pre>
  */
 public final class Options {
   int dim;
   Metric metric = Metric.DEFAULT;
+  ElementType elementType = ElementType.DEFAULT;
   OpenMode mode = OpenMode.CREATE;
   int permissions;
   boolean noSync;
@@ -24,6 +26,15 @@ public final class Options {
   /** The metric to create with, or that an existing database must have; DEFAULT accepts any. */
   public Options metric(Metric metric) {
     this.metric = metric;
+    return this;
+  }
+
+  /**
+   * The element type to create with, or that an existing database must have (NvdbException with
+   * Status.EMISMATCH otherwise); DEFAULT accepts any.
+   */
+  public Options elementType(ElementType elementType) {
+    this.elementType = elementType;
     return this;
   }
 

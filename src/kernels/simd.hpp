@@ -1,0 +1,33 @@
+// What the SIMD kernel files share: the intrinsics header (with the
+// warnings it trips silenced), the AVX-512 feature test, and the AVX2
+// horizontal sum. Each function carries its own target attribute, so
+// nothing here needs a -m flag.
+#pragma once
+
+// GCC 12's AVX-512 headers use deliberately undefined registers
+// (_mm256_undefined_pd) that trip -Wuninitialized when inlined; the warning
+// is about the header, not this file.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#if !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#include <immintrin.h>
+
+namespace nvdb::kernels {
+
+// AVX-512 F, BW, DQ and VL with FMA: what every AVX-512 kernel set needs.
+inline bool cpu_has_avx512() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
+         __builtin_cpu_supports("fma");
+}
+
+__attribute__((target("avx2,fma"))) inline float hsum256(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+}  // namespace nvdb::kernels
