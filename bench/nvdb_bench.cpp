@@ -6,6 +6,8 @@
 //                  cores and on one thread; and faiss IndexFlatIP
 //   batch query    of 1,000 vectors vs OpenBLAS's sgemm of the same product
 //                  (the arithmetic any exact batch does) and faiss's batch
+//   compact types float16, bfloat16 and int8: query time vs float32's, and
+//                  recall@10 against the exact float32 answers
 //   filtered query letting 10% of the records through, vs the unfiltered one
 //   upsert         of the whole dataset into a new database
 //   open           of a store file of that dataset for reading
@@ -290,11 +292,53 @@ bool write_json(const char *path, const std::vector<Row> &rows, const std::strin
 // ---------------------------------------------------------------------------
 // The measurements.
 
+// The ids of a top-10 query's hits.
+std::vector<std::string> top_ids(nvdb_db *db, const float *vector, std::size_t dim) {
+  nvdb_hits *hits = nullptr;
+  check(nvdb_query(db, vector, dim, nullptr, &hits), "nvdb_query");
+  std::vector<std::string> ids;
+  for (std::size_t i = 0; i < nvdb_hits_count(hits); ++i) ids.push_back(nvdb_hits_id(hits, i));
+  nvdb_hits_free(hits);
+  return ids;
+}
+
+// A compact element type against float32 on the same vectors: query times,
+// interleaved, and recall@10 against the exact float32 answers.
+struct CompactFigures {
+  Stats compact, float32;
+  double recall = 0;
+};
+
 struct Setup {
   std::size_t n, dim;
   int reps;
   const SumKernel &kernel;
 };
+
+CompactFigures compact_against_float32(nvdb_db *float32, const std::vector<float> &vectors, const Setup &s,
+                                      nvdb_element_type type) {
+  nvdb_options opts = NVDB_OPTIONS_INIT;
+  opts.dim = static_cast<std::uint32_t>(s.dim);
+  opts.element_type = type;
+  nvdb_db *db = nullptr;
+  check(nvdb_open(&db, ":memory:", &opts), "nvdb_open");
+  upsert_all(db, vectors, s.n, false);
+  CompactFigures f;
+  Query compact(db, s.dim, 2 * std::size_t(s.reps)), exact(float32, s.dim, 2 * std::size_t(s.reps));
+  for (int i = 0; i < 3; ++i) compact();
+  std::tie(f.compact, f.float32) = time_interleaved(s.reps, std::ref(compact), std::ref(exact));
+  const std::vector<float> queries = normal_vectors(s.reps, s.dim, 11);
+  std::size_t found = 0, wanted = 0;
+  for (int q = 0; q < s.reps; ++q) {
+    const std::vector<std::string> got = top_ids(db, queries.data() + q * s.dim, s.dim);
+    const std::vector<std::string> want = top_ids(float32, queries.data() + q * s.dim, s.dim);
+    for (const std::string &id : want) found += std::count(got.begin(), got.end(), id);
+    wanted += want.size();
+  }
+  f.recall = double(found) / double(wanted);
+  check(nvdb_close(db), "nvdb_close");
+  return f;
+}
 
 // Single queries against the bound, with `threads` threads on both sides.
 std::pair<Stats, Stats> single_vs_bound(nvdb_db *db, const Setup &s, unsigned threads) {
@@ -460,6 +504,25 @@ int main(int argc, char **argv) {
 #ifdef NVDB_BENCH_FAISS
     rows.push_back(compared("faiss batch time / nvdb's", t[i], "nvdb batch of 1000", t[0], 1.5, true));
 #endif
+  }
+
+  std::fprintf(stderr, "nvdb_bench: compact element types ...\n");
+  {
+    struct Type {
+      nvdb_element_type type;
+      const char *name;
+      double limit;
+    };
+    for (const Type &t : {Type{NVDB_ELEMENT_FLOAT16, "float16", 0.6}, Type{NVDB_ELEMENT_BFLOAT16, "bfloat16", 0.6},
+                          Type{NVDB_ELEMENT_INT8, "int8", 0.35}}) {
+      const CompactFigures f = compact_against_float32(db, vectors, setup, t.type);
+      char what[96];
+      std::snprintf(what, sizeof what, "%s query, recall@10 %.3f", t.name, f.recall);
+      Row r = compared(what, f.compact, "float32 query", f.float32, t.limit);
+      r.target += ", recall >= 0.99";
+      r.met = r.met && f.recall >= 0.99;
+      rows.push_back(r);
+    }
   }
 
   std::fprintf(stderr, "nvdb_bench: filtered queries ...\n");
