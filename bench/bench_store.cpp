@@ -766,6 +766,25 @@ void time_with_and_without(Child &reader, Load &load, int queries, LatencyResult
   r.cpu_share = load.cpu_share();
 }
 
+// Context: the same fsync writer, with a reader whose pool has one thread
+// (NVDB_THREADS=1), so that the two processes need no more cores than the
+// machine has: what is left of the slowdown is the writer itself.
+LatencyResult latency_of_narrow_reader(const Store &s, const Config &c) {
+  ::setenv("NVDB_THREADS", "1", 1);  // read by the child's library only: ours has its pool
+  auto reader = start_reader(s.locator);
+  ::unsetenv("NVDB_THREADS");
+  expect_ready(*reader);
+  const Handle db = open_store(s.locator, NVDB_OPEN_WRITE, 0, 0);
+  WriterLoad writer(db.get(), c);
+  LatencyResult r;
+  r.store = s.kind;
+  r.load = "fsync writer, 1-thread reader";
+  time_with_and_without(*reader, writer, c.latency_queries, r);
+  r.dead_rows = dead_rows(db.get());
+  reader->finish();
+  return r;
+}
+
 std::vector<LatencyResult> measure_latency(const Store &s, const Config &c) {
   std::vector<LatencyResult> out;
   auto reader = start_reader(s.locator);
@@ -800,6 +819,7 @@ std::vector<LatencyResult> measure_latency(const Store &s, const Config &c) {
     time_with_and_without(*reader, cpu, c.latency_queries, r);
     r.dead_rows = dead_rows(open_store(s.locator, NVDB_OPEN_READ, 0, 0).get());
     out.push_back(r);
+    out.push_back(latency_of_narrow_reader(s, c));
   } else {
     with_writer("writer commits", 0);
   }
