@@ -262,17 +262,13 @@ std::vector<Hit> finish(const Group &g, std::size_t j, std::vector<std::vector<C
   std::vector<Hit> hits;
   for (const Candidate &c : all) {
     if (c.upper < cut) continue;
-    // The kernels scan() scores with, so that the scores are its own.
-    const float *x = req.matrix + std::size_t(c.row) * req.dim;
-    const float raw = req.metric == Metric::l2 ? -l2sq(q, x, req.dim) : dot(q, x, req.dim);
-    const float s = final_score(req.metric, raw);
+    // Scored as scan() scores, so that the scores are its own.
+    const float s = exact_score(req.metric, q, req.matrix + std::size_t(c.row) * req.dim, req.dim);
     if (std::isnan(s)) continue;
     if (req.use_threshold && !(s >= req.threshold)) continue;
     hits.push_back({s, c.row});
   }
-  const std::size_t k = std::min(req.top_k, hits.size());
-  std::partial_sort(hits.begin(), hits.begin() + std::ptrdiff_t(k), hits.end(), HitOrder{*req.tie_less});
-  hits.resize(k);
+  keep_best(hits, req.top_k, *req.tie_less);
   return hits;
 }
 

@@ -111,9 +111,7 @@ NVDB_AVX2 std::int32_t i8_dot_avx2(const std::int8_t *q, std::int32_t /*q_sum*/,
 // AVX-512 (F, BW, VL): 16 values a step for the 16-bit types, 64 for int8,
 // and masked loads for the tail.
 
-#define NVDB_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,fma")))
 
-NVDB_AVX512 inline __mmask16 mask16(std::size_t left) { return static_cast<__mmask16>((1u << left) - 1u); }
 NVDB_AVX512 inline __mmask32 mask32(std::size_t left) { return static_cast<__mmask32>((1ull << left) - 1u); }
 NVDB_AVX512 inline __mmask64 mask64(std::size_t left) {
   return left >= 64 ? ~__mmask64{0} : static_cast<__mmask64>((1ull << left) - 1u);
@@ -156,7 +154,7 @@ NVDB_AVX512 float halves_dot_avx512(const Q *q, const std::uint16_t *x, std::siz
     acc2 = halves_fma<Q, ToFloat>(acc2, q + i + 32, _mm512_castsi512_si256(x23));
     acc3 = halves_fma<Q, ToFloat>(acc3, q + i + 48, _mm512_extracti64x4_epi64(x23, 1));
   }
-  for (; i < n; i += 16) acc0 = halves_step<Q, ToFloat>(acc0, mask16(n - i < 16 ? n - i : 16), q + i, x + i);
+  for (; i < n; i += 16) acc0 = halves_step<Q, ToFloat>(acc0, tail_mask(n - i < 16 ? n - i : 16), q + i, x + i);
   return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(acc0, acc1), _mm512_add_ps(acc2, acc3)));
 }
 

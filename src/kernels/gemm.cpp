@@ -1,17 +1,11 @@
 #include "kernels/gemm.hpp"
 
-// See kernels.cpp: GCC 12's AVX-512 headers trip -Wuninitialized.
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#if !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#include <immintrin.h>
-
 #include <algorithm>
 #include <cstring>
 #include <initializer_list>
 
 #include "kernels/kernels.hpp"
+#include "kernels/simd.hpp"
 
 namespace nvdb::kernels {
 
@@ -75,7 +69,6 @@ NVDB_AVX2 void micro_avx2(const float *rows, const float *queries, std::size_t k
 // registers. Each step loads two row registers and broadcasts 12 query
 // values for 24 multiply-adds, so the loop is bound by the FMA units.
 
-#define NVDB_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,fma")))
 
 constexpr std::size_t kAvx512MR = 32, kAvx512NR = 12;
 
@@ -122,14 +115,10 @@ const GemmKernel *gemm_kernel(const char *isa) {
   return nullptr;
 }
 
-// The scan's instruction set when there is a GEMM kernel for it, else the
-// best one this CPU runs.
+// The scan's instruction set: every set active() may choose has a GEMM
+// kernel, so batches and single queries run the same instructions.
 const GemmKernel &active_gemm() {
-  static const GemmKernel &chosen = [&]() -> const GemmKernel & {
-    for (const char *isa : {active_isa(), "avx512", "avx2"})
-      if (const GemmKernel *k = gemm_kernel(isa)) return *k;
-    return kScalar;
-  }();
+  static const GemmKernel &chosen = *gemm_kernel(active_isa());
   return chosen;
 }
 

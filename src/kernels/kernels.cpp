@@ -103,7 +103,6 @@ NVDB_AVX2 void score_rows_avx2(const float *q, const float *rows, std::size_t nr
 // AVX-512: 16 floats a step, and masked loads for the tail, so any dim runs
 // without a scalar remainder.
 
-#define NVDB_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,fma")))
 
 template <bool L2>
 NVDB_AVX512 inline __m512 step512(__m512 acc, __m512 q, __m512 v) {
@@ -112,10 +111,6 @@ NVDB_AVX512 inline __m512 step512(__m512 acc, __m512 q, __m512 v) {
     return _mm512_fmadd_ps(d, d, acc);
   }
   return _mm512_fmadd_ps(q, v, acc);
-}
-
-NVDB_AVX512 inline __mmask16 tail_mask(std::size_t left) {
-  return static_cast<__mmask16>((1u << left) - 1u);
 }
 
 template <bool L2>

@@ -102,10 +102,7 @@ std::vector<Hit> in_tasks(const ScanRequest &req, std::size_t n, std::size_t tas
   });
   std::vector<Hit> all;
   for (auto &k : kept) all.insert(all.end(), k.begin(), k.end());
-  TopK::Better better{*req.tie_less};
-  std::size_t k = std::min(req.top_k, all.size());
-  std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(k), all.end(), better);
-  all.resize(k);
+  keep_best(all, req.top_k, *req.tie_less);
   return all;
 }
 
@@ -125,6 +122,17 @@ std::size_t rows_per_task(const ScanRequest &req, std::size_t n) {
 }  // namespace
 
 float final_score(Metric m, float raw) { return m == Metric::l2 ? -std::sqrt(-raw) : raw; }
+
+float exact_score(Metric m, const float *q, const float *x, std::size_t dim) {
+  return final_score(m, m == Metric::l2 ? -l2sq(q, x, dim) : dot(q, x, dim));
+}
+
+void keep_best(std::vector<Hit> &hits, std::size_t top_k,
+               const std::function<bool(std::uint32_t, std::uint32_t)> &tie_less) {
+  const std::size_t k = std::min(top_k, hits.size());
+  std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(k), hits.end(), HitOrder{tie_less});
+  hits.resize(k);
+}
 
 // Testing a filter is cheaper than scoring a vector, so the filtered scan
 // reads only the vectors that can be returned.
@@ -162,21 +170,15 @@ std::vector<Hit> select(const ScanRequest &req, const CompactQuery *compact) {
 // from the float32 rows, so that every score returned is exact.
 
 // Exact scores of the candidates, the threshold applied, best first.
-std::vector<Hit> re_score(const ScanRequest &req, std::vector<Hit> candidates) {
-  const KernelSet &k = active();
+std::vector<Hit> re_score(const ScanRequest &req, const std::vector<Hit> &candidates) {
   std::vector<Hit> exact;
   exact.reserve(candidates.size());
   for (const Hit &c : candidates) {
-    const float *x = req.matrix + std::size_t(c.row) * req.dim;
-    const float raw = req.metric == Metric::l2 ? -k.l2sq(req.query, x, req.dim) : k.dot(req.query, x, req.dim);
-    const float s = final_score(req.metric, raw);
+    const float s = exact_score(req.metric, req.query, req.matrix + std::size_t(c.row) * req.dim, req.dim);
     if (std::isnan(s) || (req.use_threshold && !(s >= req.threshold))) continue;
     exact.push_back({s, c.row});
   }
-  TopK::Better better{*req.tie_less};
-  const std::size_t n = std::min(req.top_k, exact.size());
-  std::partial_sort(exact.begin(), exact.begin() + static_cast<std::ptrdiff_t>(n), exact.end(), better);
-  exact.resize(n);
+  keep_best(exact, req.top_k, *req.tie_less);
   return exact;
 }
 

@@ -55,6 +55,14 @@ struct HitOrder {
 // product as it is, minus the square root of the squared distance for l2.
 float final_score(Metric m, float raw);
 
+// The score scan() gives row x for query q, from the active kernels: what
+// re-scoring candidates uses, so that its scores are the scan's own.
+float exact_score(Metric m, const float *q, const float *x, std::size_t dim);
+
+// Keeps the best top_k of hits, best first (HitOrder).
+void keep_best(std::vector<Hit> &hits, std::size_t top_k,
+               const std::function<bool(std::uint32_t, std::uint32_t)> &tie_less);
+
 // The rows of [0, nrows) that keep accepts, ascending; keep is called from
 // the library's threads, and what it throws reaches the caller.
 std::vector<std::uint32_t> kept_rows(std::size_t nrows, const std::function<bool(std::uint32_t)> &keep);

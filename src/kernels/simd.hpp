@@ -13,6 +13,11 @@
 #endif
 #include <immintrin.h>
 
+#include <cstddef>
+
+// The target of every AVX-512 kernel: the features cpu_has_avx512() checks.
+#define NVDB_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,fma")))
+
 namespace nvdb::kernels {
 
 // AVX-512 F, BW, DQ and VL with FMA: what every AVX-512 kernel set needs.
@@ -28,6 +33,11 @@ __attribute__((target("avx2,fma"))) inline float hsum256(__m256 v) {
   s = _mm_add_ps(s, _mm_movehl_ps(s, s));
   s = _mm_add_ss(s, _mm_movehdup_ps(s));
   return _mm_cvtss_f32(s);
+}
+
+// The first `left` (< 16) lanes of a 16-float register: a masked tail.
+NVDB_AVX512 inline __mmask16 tail_mask(std::size_t left) {
+  return static_cast<__mmask16>((1u << left) - 1u);
 }
 
 }  // namespace nvdb::kernels
