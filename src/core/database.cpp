@@ -283,7 +283,7 @@ void Database::create_first_generation(std::uint64_t capacity, std::uint64_t hea
                                    capacity, heap_capacity, permissions_);
   store::Snapshot first;
   first.epoch = 1;
-  head_ = gen_->commit(first, durable_, kind_ == StorageKind::file);
+  head_ = gen_->commit(first, durable_);
 }
 
 // A writer that died mid-commit may have stamped deaths for a commit that
@@ -452,7 +452,7 @@ void Database::commit(store::Snapshot next, const std::vector<std::uint64_t> &ki
     gen_->write_heap(next.heap_used, std::string_view(reinterpret_cast<const char *>(killed.data()),
                                                       killed.size() * sizeof(std::uint64_t)));
     next.heap_used += killed.size() * sizeof(std::uint64_t);
-    head_ = gen_->commit(next, durable_, kind_ == StorageKind::file);
+    head_ = gen_->commit(next, durable_);
   } catch (...) {
     for (std::uint64_t row : killed) gen_->kill(row, store::kAlive);
     throw;
@@ -535,7 +535,7 @@ void Database::rewrite(std::uint64_t capacity, std::uint64_t heap_capacity) {
     s.extra_len = head_.extra_len;
     s.heap_used += s.extra_len;
   }
-  s = fresh->commit(s, durable_, kind_ == StorageKind::file);
+  s = fresh->commit(s, durable_);
   if (root_) root_->publish_generation(fresh->number());
   const std::uint64_t old = gen_->number();
   std::atomic_store(&gen_, fresh);

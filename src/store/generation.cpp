@@ -1,5 +1,6 @@
 #include "store/generation.hpp"
 
+#define XXH_STATIC_LINKING_ONLY  // XXH64_state_t's size, for a state on the stack
 #include <xxhash.h>
 
 #include <cstring>
@@ -137,7 +138,8 @@ void Generation::revive_after(std::uint64_t epoch, std::uint64_t rows) {
 // (ids, metadata, the list of rows it killed).
 std::uint64_t Generation::data_checksum(const Snapshot &s) const {
   const DataHeader &h = header();
-  XXH64_state_t *state = XXH64_createState();
+  XXH64_state_t state_on_stack;  // no allocation on the commit path
+  XXH64_state_t *state = &state_on_stack;
   XXH64_reset(state, 0x6e766462);
   XXH64_update(state, base_ + h.rows_off + s.prev_rows * sizeof(RowEntry),
                (s.rows - s.prev_rows) * sizeof(RowEntry));
@@ -151,7 +153,6 @@ std::uint64_t Generation::data_checksum(const Snapshot &s) const {
   }
   XXH64_update(state, base_ + h.heap_off + s.prev_heap, s.heap_used - s.prev_heap);
   const std::uint64_t sum = XXH64_digest(state);
-  XXH64_freeState(state);
   return sum == 0 ? 1 : sum;  // 0 means "nothing to check"
 }
 
@@ -184,7 +185,8 @@ Snapshot Generation::recover() {
   return previous;
 }
 
-Snapshot Generation::commit(Snapshot next, bool durable, bool file) {
+Snapshot Generation::commit(Snapshot next, bool durable) {
+  const bool file = object_.medium() == Medium::file;
   // A small commit is flushed in one go, data and record together, and
   // carries a checksum of its data so that a crash that wrote the record
   // but not all the data is detected (recover()). Checking costs the

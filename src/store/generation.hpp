@@ -107,7 +107,7 @@ class Generation {
   // this returns (files only): small commits in one flush, data and record
   // together, checked at the next open by recover(); large ones in two,
   // the data before the record.
-  Snapshot commit(Snapshot next, bool durable, bool file);
+  Snapshot commit(Snapshot next, bool durable);
 
  private:
   Generation(Object &&object, std::string what, bool trusted);

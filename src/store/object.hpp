@@ -51,6 +51,7 @@ class Object {
     return static_cast<char *>(anonymous_.size ? anonymous_.address : region_.get_address());
   }
   std::size_t size() const { return anonymous_.size ? anonymous_.size : region_.get_size(); }
+  Medium medium() const { return medium_; }
   // The descriptor of a shm or file object (for record locks), -1 otherwise.
   int fd() const { return fd_; }
   // Writes [offset, offset + len) to stable storage (files only; a no-op

@@ -211,14 +211,11 @@ std::vector<ReaderInfo> Root::readers() {
   Slot *s = slots();
   for (std::uint32_t i = 0; i < header()->slot_count; ++i) {
     std::int32_t pid = load(s[i].pid);
-    if (!writable_ && pid != 0) {
-      live.push_back({pid, load(s[i].generation)});
-      continue;
-    }
     if (pid == 0) continue;
     const std::uint64_t start = load(s[i].start);
-    // A slot claimed a moment ago may not have its start time yet.
-    if (start == 0 || process_start_time(pid) == start) {
+    // A slot claimed a moment ago may not have its start time yet. A
+    // read-only mapping lists every claimed slot: it cannot free any.
+    if (!writable_ || start == 0 || process_start_time(pid) == start) {
       live.push_back({pid, load(s[i].generation)});
       continue;
     }

@@ -5,6 +5,7 @@
 #include <unordered_set>
 
 #include "core/error.hpp"
+#include "core/validate.hpp"
 #include "json/codec.hpp"
 #include "store/generation.hpp"
 
@@ -16,11 +17,9 @@ namespace {
 // stores another, so anything else is damage. The tolerance is far above
 // float rounding and far below what a flipped exponent or sign bit does.
 const char *vector_problem(const float *v, std::uint32_t dim, bool unit) {
-  double squared = 0;
-  for (std::uint32_t d = 0; d < dim; ++d) {
-    if (!std::isfinite(v[d])) return "its vector has a NaN or infinite component";
-    squared += double(v[d]) * v[d];
-  }
+  // Not finite exactly when a component is not (squared_norm's contract).
+  const double squared = squared_norm(v, dim);
+  if (!std::isfinite(squared)) return "its vector has a NaN or infinite component";
   if (unit && std::fabs(squared - 1.0) > 1e-3) return "its vector is not of unit length (cosine)";
   return nullptr;
 }
@@ -45,7 +44,6 @@ Verification Generation::verify(bool unit_vectors) const {
 }
 
 void Generation::verify_records(Verification &v) const {
-  bool found = false;
   for (int k = 0; k < 2; ++k) {
     const std::string name = "commit record " + std::to_string(k);
     Snapshot s;
@@ -74,11 +72,10 @@ void Generation::verify_records(Verification &v) const {
                         "): the rows, heap bytes or deaths it added do not match its checksum");
       continue;
     }
+    if (v.sound_records == 0 || s.epoch > v.snap.epoch) v.snap = s;
     ++v.sound_records;
-    if (!found || s.epoch > v.snap.epoch) v.snap = s;
-    found = true;
   }
-  if (!found) v.add("commit record", "no sound commit record: the rows cannot be checked");
+  if (v.sound_records == 0) v.add("commit record", "no sound commit record: the rows cannot be checked");
 }
 
 void Generation::verify_rows(Verification &v, bool unit_vectors) const {
@@ -88,21 +85,22 @@ void Generation::verify_rows(Verification &v, bool unit_vectors) const {
   ids.reserve(s.live);
   for (std::uint64_t i = 0; i < s.rows; ++i) {
     ++v.rows_checked;
-    const std::string where = "row " + std::to_string(i) + ": ";
+    // Named only when something is wrong: most rows are sound.
+    auto where = [i] { return "row " + std::to_string(i) + ": "; };
     const bool is_live = alive(i, s.epoch);
     live += is_live;
     if (const char *why = row_problem(i, s.heap_used)) {
-      v.add("row", where + why);
+      v.add("row", where() + why);
       continue;
     }
-    if (load_death(deaths(), i) == 0) v.add("row", where + "its death stamp is 0, an epoch no commit has");
+    if (load_death(deaths(), i) == 0) v.add("row", where() + "its death stamp is 0, an epoch no commit has");
     if (!is_live) continue;
     const RowEntry &r = rows()[i];
     const std::string_view id = heap(r.heap_off, r.id_len);
     if (!ids.insert(id).second)
-      v.add("id", where + "id \"" + std::string(id) + "\" is also the id of an earlier live row");
+      v.add("id", where() + "id \"" + std::string(id) + "\" is also the id of an earlier live row");
     ++v.vectors_checked;
-    if (const char *why = vector_problem(vector(i), dim(), unit_vectors)) v.add("vector", where + why);
+    if (const char *why = vector_problem(vector(i), dim(), unit_vectors)) v.add("vector", where() + why);
   }
   if (live != s.live)
     v.add("count", "the commit counts " + std::to_string(s.live) + " live rows, the rows hold " +
