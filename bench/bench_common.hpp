@@ -1,10 +1,13 @@
-// What both benchmarks need: a clock, medians and percentiles, and the
+// What the benchmarks need: a clock, medians and percentiles, and the
 // shared command line ([--quick] [--json FILE]).
 #pragma once
+
+#include <nvdb.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -27,6 +30,32 @@ inline Stats summarize(std::vector<double> v) {
   const std::size_t n = v.size();
   const double median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
   return {median, v[(n * 9 + 9) / 10 - 1], v.back()};  // p90 by nearest rank
+}
+
+// The name fail() gives the process in its messages (a benchmark's child
+// processes rename themselves).
+inline std::string &program_name() {
+  static std::string name = "nvdb_bench";
+  return name;
+}
+
+// Ends the benchmark with a message; exit() runs what a benchmark registered
+// with atexit (removing its stores, say).
+[[noreturn]] inline void fail(const std::string &what) {
+  std::fprintf(stderr, "%s: %s\n", program_name().c_str(), what.c_str());
+  std::exit(1);
+}
+
+inline void check(int status, const std::string &call) {
+  if (status != NVDB_OK) fail(call + " failed: " + nvdb_strerror(status) + ": " + nvdb_errmsg());
+}
+
+inline std::string db_info(nvdb_db *db) {
+  char *text = nullptr;
+  check(nvdb_info(db, &text), "nvdb_info");
+  std::string info(text);
+  nvdb_free(text);
+  return info;
 }
 
 // The value of "key" in nvdb_info's JSON object, or "" if absent (a

@@ -24,23 +24,15 @@
 #include <cstdlib>
 #include <map>
 #include <random>
-#include <set>
 #include <string>
 #include <vector>
 
 namespace {
 
+using bench::check;
 using bench::Clock;
+using bench::fail;
 using bench::ms_since;
-
-[[noreturn]] void die(const std::string &what) {
-  std::fprintf(stderr, "nvdb_bench_compact: %s\n", what.c_str());
-  std::exit(1);
-}
-
-void ok(int status, const char *call) {
-  if (status != NVDB_OK) die(std::string(call) + ": " + nvdb_strerror(status) + ": " + nvdb_errmsg());
-}
 
 struct Dataset {
   std::string name;
@@ -107,7 +99,7 @@ Answer query(nvdb_db *db, const float *q, std::size_t dim) {
   nvdb_query_options o = NVDB_QUERY_OPTIONS_INIT;
   o.top_k = 10;
   nvdb_hits *hits = nullptr;
-  ok(nvdb_query(db, q, dim, &o, &hits), "nvdb_query");
+  check(nvdb_query(db, q, dim, &o, &hits), "nvdb_query");
   Answer a;
   for (std::size_t i = 0; i < nvdb_hits_count(hits); ++i) {
     a.ids.push_back(nvdb_hits_id(hits, i));
@@ -143,7 +135,7 @@ nvdb_db *load(const Dataset &d, nvdb_element_type type, double &seconds) {
   opts.dim = static_cast<uint32_t>(d.dim);
   opts.element_type = type;
   nvdb_db *db = nullptr;
-  ok(nvdb_open(&db, ":memory:", &opts), "nvdb_open");
+  check(nvdb_open(&db, ":memory:", &opts), "nvdb_open");
   std::vector<std::string> ids(d.n);
   std::vector<const char *> id_ptrs(d.n);
   for (std::size_t i = 0; i < d.n; ++i) {
@@ -151,7 +143,7 @@ nvdb_db *load(const Dataset &d, nvdb_element_type type, double &seconds) {
     id_ptrs[i] = ids[i].c_str();
   }
   const Clock::time_point start = Clock::now();
-  ok(nvdb_upsert(db, d.n, id_ptrs.data(), d.rows.data(), d.rows.size(), nullptr, nullptr), "nvdb_upsert");
+  check(nvdb_upsert(db, d.n, id_ptrs.data(), d.rows.data(), d.rows.size(), nullptr, nullptr), "nvdb_upsert");
   seconds = ms_since(start) / 1000;
   return db;
 }
@@ -239,6 +231,7 @@ void append_json(std::string &out, const Dataset &d, const std::vector<Run> &run
 }  // namespace
 
 int main(int argc, char **argv) {
+  bench::program_name() = "nvdb_bench_compact";
   bench::Args args;
   if (!bench::parse_args(argc, argv, args)) return 2;
   const std::size_t n = args.quick ? 20000 : 100000, dim = args.quick ? 256 : 1024, nq = 50;
@@ -273,7 +266,7 @@ int main(int argc, char **argv) {
               "cpu ratio = the same for the process CPU time of a query\n", reps);
   if (args.json_path) {
     FILE *f = std::fopen(args.json_path, "w");
-    if (!f || std::fputs(json.c_str(), f) < 0 || std::fclose(f) != 0) die(std::string("cannot write ") + args.json_path);
+    if (!f || std::fputs(json.c_str(), f) < 0 || std::fclose(f) != 0) fail(std::string("cannot write ") + args.json_path);
   }
   return 0;
 }

@@ -30,25 +30,24 @@
 
 #include <algorithm>
 #include <cmath>
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <random>
 #include <string>
-#include <thread>
 #include <tuple>
 #include <vector>
 
 namespace {
 
+using bench::check;
 using bench::Clock;
+using bench::db_info;
+using bench::fail;
 using bench::info_field;
 using bench::ms_since;
 using bench::Stats;
@@ -60,26 +59,8 @@ using bench::Team;
 using bench::thread_count;
 using bench::time_interleaved;
 
-[[noreturn]] void fail(const std::string &what) {
-  std::fprintf(stderr, "nvdb_bench: %s\n", what.c_str());
-  std::exit(1);
-}
-
-void check(int status, const char *call) {
-  if (status != NVDB_OK)
-    fail(std::string(call) + " failed: " + nvdb_strerror(status) + ": " + nvdb_errmsg());
-}
-
 // ---------------------------------------------------------------------------
 // nvdb through the C API.
-
-std::string db_info(nvdb_db *db) {
-  char *text = nullptr;
-  check(nvdb_info(db, &text), "nvdb_info");
-  std::string info(text);
-  nvdb_free(text);
-  return info;
-}
 
 std::vector<float> normal_vectors(std::size_t n, std::size_t dim, std::uint32_t seed) {
   std::mt19937 rng(seed);
