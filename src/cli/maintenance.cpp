@@ -115,6 +115,19 @@ std::string read_file(const std::string &path) {
   return s.str();
 }
 
+// The machine's boot time (seconds since the epoch), read once; 0 if unknown.
+std::uint64_t boot_time() {
+  static const std::uint64_t btime = [] {
+    std::istringstream boot(read_file("/proc/stat"));
+    std::string key;
+    std::uint64_t value = 0;
+    while (boot >> key)
+      if (key == "btime" && boot >> value) break;
+    return value;
+  }();
+  return btime;
+}
+
 // The process's start time, from /proc: clock ticks after boot, plus the
 // boot time. "" if the process is gone.
 std::string start_time_utc(std::uint64_t pid) {
@@ -125,11 +138,7 @@ std::string start_time_utc(std::uint64_t pid) {
   std::string field;
   for (int i = 0; i < 20 && fields >> field; ++i) {  // starttime is the 20th field after ')'
   }
-  std::istringstream boot(read_file("/proc/stat"));
-  std::string key;
-  std::uint64_t btime = 0;
-  while (boot >> key)
-    if (key == "btime" && boot >> btime) break;
+  const std::uint64_t btime = boot_time();
   if (!fields || btime == 0) return "";
   const std::time_t at = static_cast<std::time_t>(
       btime + std::strtoull(field.c_str(), nullptr, 10) / static_cast<std::uint64_t>(sysconf(_SC_CLK_TCK)));

@@ -22,7 +22,6 @@ class Progress {
   Progress &operator=(const Progress &) = delete;
 
   // Whether stderr is a terminal, so that anything will be drawn at all.
-  bool enabled() const { return enabled_; }
   // Draws now, then redraws a few times a second until finish().
   void start();
   // What is being done, for steps whose length is unknown ("reading a.json").
