@@ -90,6 +90,17 @@ static void nvdb_b_clear(nvdb_b_ids *list) {
   free(list->items);
   memset(list, 0, sizeof *list);
 }
+
+/* The query options the languages pass as plain arguments. */
+static nvdb_query_options nvdb_b_query_options(unsigned top_k, int use_threshold, float threshold,
+                                               const char *filter) {
+  nvdb_query_options o = NVDB_QUERY_OPTIONS_INIT;
+  o.top_k = top_k;
+  o.use_threshold = use_threshold;
+  o.threshold = threshold;
+  o.filter = filter;
+  return o;
+}
 %}
 
 %apply long long { size_t };
@@ -265,12 +276,8 @@ long long nvdb_b_delete(nvdb_db *db, nvdb_b_ids *ids, nvdb_b_error *err) {
 /* A query; filter is a declarative JSON filter or NULL. */
 nvdb_hits *nvdb_b_query(nvdb_db *db, const float *vector, size_t len, unsigned top_k,
                         int use_threshold, float threshold, const char *filter, nvdb_b_error *err) {
-  nvdb_query_options o = NVDB_QUERY_OPTIONS_INIT;
+  const nvdb_query_options o = nvdb_b_query_options(top_k, use_threshold, threshold, filter);
   nvdb_hits *hits = NULL;
-  o.top_k = top_k;
-  o.use_threshold = use_threshold;
-  o.threshold = threshold;
-  o.filter = filter;
   nvdb_b_record(err, nvdb_query(db, vector, len, &o, &hits));
   return hits;
 }
@@ -284,7 +291,7 @@ void nvdb_b_hits_free(nvdb_hits *h) { nvdb_hits_free(h); }
 nvdb_b_answers *nvdb_b_query_batch(nvdb_db *db, const float *vector, size_t len, long long n,
                                    unsigned top_k, int use_threshold, float threshold,
                                    const char *filter, nvdb_b_error *err) {
-  nvdb_query_options o = NVDB_QUERY_OPTIONS_INIT;
+  const nvdb_query_options o = nvdb_b_query_options(top_k, use_threshold, threshold, filter);
   nvdb_b_answers *a = NULL;
   int status;
   if (n < 0) {
@@ -298,10 +305,6 @@ nvdb_b_answers *nvdb_b_query_batch(nvdb_db *db, const float *vector, size_t len,
     nvdb_b_fail(err, NVDB_ENOMEM, "query batch: out of memory");
     return NULL;
   }
-  o.top_k = top_k;
-  o.use_threshold = use_threshold;
-  o.threshold = threshold;
-  o.filter = filter;
   status = nvdb_query_batch(db, (size_t)n, vector, len, &o, a->hits);
   nvdb_b_record(err, status);
   if (status != NVDB_OK) {

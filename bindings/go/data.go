@@ -36,25 +36,25 @@ func (db *DB) SetAdditionalData(data json.RawMessage) error {
 // takes its additional data if it has one; all or nothing. The file's
 // embedding_dim must be the database's (ErrMismatch).
 func (db *DB) ImportJSON(path string) error {
-	return db.with("import", func(h swig.Struct_SS_nvdb_db, e swig.Error) {
-		if hasNUL(path) {
-			fail(e, ErrInvalid, "the path contains a NUL character")
-			return
-		}
-		swig.Import_json(h, path, e)
-	})
+	return db.withPath("import", path, swig.Import_json)
 }
 
 // ExportJSON writes the database as a nano-vectordb file at path,
 // atomically, in the layout the Python package writes, so that it loads it
 // and answers the same. Only cosine databases can be exported (ErrMismatch).
 func (db *DB) ExportJSON(path string) error {
-	return db.with("export", func(h swig.Struct_SS_nvdb_db, e swig.Error) {
+	return db.withPath("export", path, swig.Export_json)
+}
+
+// withPath runs one of the calls that take a file path, refusing a path
+// C cannot hold.
+func (db *DB) withPath(op, path string, fn func(swig.Struct_SS_nvdb_db, string, swig.Error)) error {
+	return db.with(op, func(h swig.Struct_SS_nvdb_db, e swig.Error) {
 		if hasNUL(path) {
 			fail(e, ErrInvalid, "the path contains a NUL character")
 			return
 		}
-		swig.Export_json(h, path, e)
+		fn(h, path, e)
 	})
 }
 

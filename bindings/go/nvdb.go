@@ -140,7 +140,7 @@ func Open(locator string, opts ...Option) (db *DB, err error) {
 	err = call("open", func(e swig.Error) {
 		var flags uint
 		if o.noSync {
-			flags = 1 // NVDB_FLAG_NO_SYNC
+			flags = swig.NVDB_FLAG_NO_SYNC
 		}
 		h = swig.Open(locator, uint32Arg(o.dim), int(o.metric), o.mode, uint(o.permissions), flags,
 			uint32Arg(int(o.elementType)), e)
