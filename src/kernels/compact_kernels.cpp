@@ -6,8 +6,6 @@
 
 #include <cpuid.h>
 
-#include <cstdlib>
-#include <cstring>
 #include <initializer_list>
 
 namespace nvdb::kernels {
@@ -268,25 +266,14 @@ bool supported(const CompactKernelSet &k) {
   return true;
 }
 
-const CompactKernelSet &choose() {
-  const char *forced = std::getenv("NVDB_KERNEL");
-  if (forced)
-    if (const CompactKernelSet *k = compact_kernel_set(forced)) return *k;
-  for (const CompactKernelSet *k : {&kAvx512Bf16Vnni, &kAvx512, &kAvx2})
-    if (supported(*k)) return *k;
-  return kScalar;
-}
+const CompactKernelSet *const kBestFirst[] = {&kAvx512Bf16Vnni, &kAvx512, &kAvx2, &kScalar};
 
 }  // namespace
 
-const CompactKernelSet *compact_kernel_set(const char *isa) {
-  for (const CompactKernelSet *k : {&kScalar, &kAvx2, &kAvx512, &kAvx512Bf16Vnni})
-    if (std::strcmp(k->isa, isa) == 0) return supported(*k) ? k : nullptr;
-  return nullptr;
-}
+const CompactKernelSet *compact_kernel_set(const char *isa) { return find_set(kBestFirst, isa, supported); }
 
 const CompactKernelSet &active_compact() {
-  static const CompactKernelSet &chosen = choose();
+  static const CompactKernelSet &chosen = choose_set(kBestFirst, supported);
   return chosen;
 }
 

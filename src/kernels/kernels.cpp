@@ -2,8 +2,6 @@
 
 #include "kernels/simd.hpp"
 
-#include <cstdlib>
-#include <cstring>
 #include <initializer_list>
 
 namespace nvdb::kernels {
@@ -174,25 +172,14 @@ bool supported(const KernelSet &k) {
   return true;
 }
 
-const KernelSet &choose() {
-  const char *forced = std::getenv("NVDB_KERNEL");
-  if (forced)
-    if (const KernelSet *k = kernel_set(forced)) return *k;
-  for (const KernelSet *k : {&kAvx512, &kAvx2})
-    if (supported(*k)) return *k;
-  return kScalar;
-}
+const KernelSet *const kBestFirst[] = {&kAvx512, &kAvx2, &kScalar};
 
 }  // namespace
 
-const KernelSet *kernel_set(const char *isa) {
-  for (const KernelSet *k : {&kScalar, &kAvx2, &kAvx512})
-    if (std::strcmp(k->isa, isa) == 0) return supported(*k) ? k : nullptr;
-  return nullptr;
-}
+const KernelSet *kernel_set(const char *isa) { return find_set(kBestFirst, isa, supported); }
 
 const KernelSet &active() {
-  static const KernelSet &chosen = choose();
+  static const KernelSet &chosen = choose_set(kBestFirst, supported);
   return chosen;
 }
 

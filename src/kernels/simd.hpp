@@ -14,6 +14,8 @@
 #include <immintrin.h>
 
 #include <cstddef>
+#include <cstdlib>
+#include <cstring>
 
 // The target of every AVX-512 kernel: the features cpu_has_avx512() checks.
 #define NVDB_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,fma")))
@@ -33,6 +35,27 @@ __attribute__((target("avx2,fma"))) inline float hsum256(__m256 v) {
   s = _mm_add_ps(s, _mm_movehl_ps(s, s));
   s = _mm_add_ss(s, _mm_movehdup_ps(s));
   return _mm_cvtss_f32(s);
+}
+
+// Kernel sets of one kind (float32, compact), listed best first, the last
+// one portable. runs(set) says whether this CPU runs a set.
+// The set named isa, if this CPU runs it.
+template <class Set, std::size_t N>
+const Set *find_set(const Set *const (&best_first)[N], const char *isa, bool (*runs)(const Set &)) {
+  for (const Set *k : best_first)
+    if (std::strcmp(k->isa, isa) == 0) return runs(*k) ? k : nullptr;
+  return nullptr;
+}
+
+// The set a process uses: the one NVDB_KERNEL names if this CPU runs it,
+// else the best one it runs.
+template <class Set, std::size_t N>
+const Set &choose_set(const Set *const (&best_first)[N], bool (*runs)(const Set &)) {
+  if (const char *forced = std::getenv("NVDB_KERNEL"))
+    if (const Set *k = find_set(best_first, forced, runs)) return *k;
+  for (const Set *k : best_first)
+    if (runs(*k)) return *k;
+  return *best_first[N - 1];
 }
 
 // The first `left` (< 16) lanes of a 16-float register: a masked tail.
