@@ -49,9 +49,7 @@ Generation::Generation(Object &&object, std::string what, bool trusted)
   const Geometry g = geometry(dim(), element(), capacity(), heap_capacity());
   codes_off_ = g.codes_off;
   aux_off_ = g.aux_off;
-  compact_row_bytes_ = element() == ElementType::float32
-                           ? 0
-                           : kernels::code_bytes(element(), dim()) + sizeof(kernels::RowAux);
+  code_bytes_ = kernels::code_bytes(element(), dim());  // 0 for float32
   if (!trusted_) {
     const std::size_t words = (capacity() + 63) / 64;
     checked_.reset(new std::atomic<std::uint64_t>[words]);
@@ -119,10 +117,9 @@ void Generation::write_row(std::uint64_t row, std::uint64_t heap_off, std::strin
   entry->flags = id_is_number ? kIdIsNumber : 0;
   std::memcpy(base_ + header().vectors_off + row * dim() * sizeof(float), vector,
               dim() * sizeof(float));
-  if (compact_row_bytes_) {
+  if (code_bytes_) {
     auto *aux = reinterpret_cast<kernels::RowAux *>(base_ + aux_off_) + row;
-    kernels::encode_row(element(), vector, dim(),
-                        base_ + codes_off_ + row * kernels::code_bytes(element(), dim()), *aux);
+    kernels::encode_row(element(), vector, dim(), base_ + codes_off_ + row * code_bytes_, *aux);
   }
   store_death(deaths_w(), row, kAlive);
 }
@@ -145,9 +142,8 @@ std::uint64_t Generation::data_checksum(const Snapshot &s) const {
                (s.rows - s.prev_rows) * sizeof(RowEntry));
   XXH64_update(state, base_ + h.vectors_off + s.prev_rows * dim() * sizeof(float),
                (s.rows - s.prev_rows) * dim() * sizeof(float));
-  if (compact_row_bytes_) {
-    const std::size_t code_bytes = kernels::code_bytes(element(), dim());
-    XXH64_update(state, base_ + codes_off_ + s.prev_rows * code_bytes, (s.rows - s.prev_rows) * code_bytes);
+  if (code_bytes_) {
+    XXH64_update(state, base_ + codes_off_ + s.prev_rows * code_bytes_, (s.rows - s.prev_rows) * code_bytes_);
     XXH64_update(state, base_ + aux_off_ + s.prev_rows * sizeof(kernels::RowAux),
                  (s.rows - s.prev_rows) * sizeof(kernels::RowAux));
   }
@@ -194,7 +190,8 @@ Snapshot Generation::commit(Snapshot next, bool durable) {
   // instead: the data, then the record. Without a file, nothing survives
   // the machine and there is nothing to check.
   constexpr std::uint64_t kOneFlushBytes = 1 << 20;
-  const std::uint64_t row_bytes = sizeof(RowEntry) + dim() * sizeof(float) + compact_row_bytes_;
+  const std::uint64_t row_bytes = sizeof(RowEntry) + dim() * sizeof(float) +
+                                  (code_bytes_ ? code_bytes_ + sizeof(kernels::RowAux) : 0);
   const std::uint64_t bytes = (next.rows - next.prev_rows) * row_bytes +
                               (next.heap_used - next.prev_heap);
   const bool one_flush = file && bytes <= kOneFlushBytes;

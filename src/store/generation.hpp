@@ -131,7 +131,7 @@ class Generation {
   Object object_;
   char *base_;
   std::uint64_t codes_off_, aux_off_;  // derived from the header (geometry)
-  std::uint64_t compact_row_bytes_;    // codes and aux of one row; 0 for float32
+  std::uint64_t code_bytes_;           // a row's codes; 0 for float32 (no codes, no aux)
   std::string what_;
   bool trusted_;  // private memory: nobody else writes it
   std::atomic<std::uint64_t> torn_{0};  // record_sum of a commit set aside by recover()
