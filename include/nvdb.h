@@ -44,6 +44,11 @@
  *     writer can open the store at once. A store file reopens with exactly
  *     the last commit that returned success, also after a power loss unless
  *     NVDB_FLAG_NO_SYNC was used.
+ *   - Space: a store reserves the room of its data when it grows, so a full
+ *     disk or /dev/shm is NVDB_ENOMEM from the write that needed more room
+ *     ("No space left on device"), with nothing changed and the writer
+ *     still usable; never a crash. The room reserved is about twice the
+ *     live data (docs/storage.md); nvdb_compact shrinks it.
  *   - fork(): a handle belongs to the process that opened it; open again in
  *     the child (a writer's lock is not inherited by the child's copy).
  *   - Network filesystems: store files need coherent shared mappings and
@@ -116,7 +121,7 @@ NVDB_API int nvdb_version_number(void);
 #define NVDB_EVERSION -11  /* a file or segment of another format/layout    */
 #define NVDB_EBUSY -12     /* another writer has the database open          */
 #define NVDB_EREADONLY -13 /* a write through a read-only handle            */
-#define NVDB_ENOMEM -14    /* out of memory                                 */
+#define NVDB_ENOMEM -14    /* out of memory, or no room left for a store    */
 #define NVDB_EABORTED -15  /* a filter callback asked to stop the query     */
 #define NVDB_EMISMATCH -16 /* options (dim, metric, element type) differ from
                               the database                                   */

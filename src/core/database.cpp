@@ -131,6 +131,46 @@ std::uint64_t initial_capacity(std::uint32_t dim, std::uint64_t rows) {
 }
 constexpr std::uint64_t kMinHeap = 64 * 1024;
 
+// The heap of a generation of `rows` rows whose ids, metadata and
+// additional data need `payload` bytes. Each commit also lists there the
+// rows it killed, and a row dies at most once in a generation, so 8 bytes
+// per row bound those lists: with them reserved, replacing records fills
+// the rows and the heap together, and never forces an early rewrite of
+// every vector for want of a few heap bytes.
+std::uint64_t heap_for(std::uint64_t rows, std::uint64_t payload) {
+  return std::max(kMinHeap, payload) + rows * sizeof(std::uint64_t);
+}
+
+// Vectors on their way into consecutive rows of a generation, gathered in
+// runs of up to a megabyte that each reach the store in one write.
+class VectorRun {
+ public:
+  VectorRun(store::Generation &gen, std::uint64_t first_row, std::size_t rows)
+      : gen_(gen), dim_(gen.dim()), first_(first_row),
+        buffer_(std::min(rows, std::max<std::size_t>(1, kRunBytes / (dim_ * sizeof(float)))) * dim_) {}
+
+  // Where the next row's vector goes.
+  float *next() {
+    if (count_ * dim_ == buffer_.size()) flush();
+    return buffer_.data() + count_++ * dim_;
+  }
+
+  // Writes the rows gathered since the last flush; due before a commit.
+  void flush() {
+    gen_.write_vectors(first_, count_, buffer_.data());
+    first_ += count_;
+    count_ = 0;
+  }
+
+ private:
+  static constexpr std::size_t kRunBytes = std::size_t{1} << 20;
+  store::Generation &gen_;
+  std::size_t dim_;
+  std::uint64_t first_;
+  std::size_t count_ = 0;
+  std::vector<float> buffer_;
+};
+
 StorageKind kind_of(const store::Place &place) {
   return place.medium == store::Medium::shm ? StorageKind::shm : StorageKind::file;
 }
@@ -161,7 +201,7 @@ std::unique_ptr<Database> Database::open(std::string_view locator, const nvdb_op
     auto db = std::unique_ptr<Database>(new Database(
         {dim_to_create(opts, locator), to_kernel_metric(opts.metric), element_to_create(opts),
          StorageKind::memory, path, false, false, perms}));
-    db->create_first_generation(initial_capacity(db->dim_, 0), kMinHeap);
+    db->create_first_generation(initial_capacity(db->dim_, 0), 0);
     return db;
   }
   if (!ends_with(locator, ".json")) return open_store(path, opts);
@@ -181,7 +221,7 @@ std::unique_ptr<Database> Database::open(std::string_view locator, const nvdb_op
     auto db = std::unique_ptr<Database>(new Database(
         {dim_to_create(opts, locator), kernels::Metric::cosine, kernels::Element::float32,
          StorageKind::json, path, false, false, perms}));
-    db->create_first_generation(initial_capacity(db->dim_, 0), kMinHeap);
+    db->create_first_generation(initial_capacity(db->dim_, 0), 0);
     return db;
   }
   nanovdb::File file = nanovdb::read(path);
@@ -193,9 +233,9 @@ std::unique_ptr<Database> Database::open(std::string_view locator, const nvdb_op
        read_only, false, perms}));
   std::string additional = file.has_additional_data ? file.additional_data : std::string();
   Batch batch = db->prepare_file(std::move(file));
-  std::uint64_t heap = kMinHeap + additional.size();
-  for (const Record &r : batch.records) heap += r.id.size() + r.meta.size();
-  db->create_first_generation(initial_capacity(db->dim_, batch.records.size()), heap);
+  std::uint64_t payload = kMinHeap + additional.size();
+  for (const Record &r : batch.records) payload += r.id.size() + r.meta.size();
+  db->create_first_generation(initial_capacity(db->dim_, batch.records.size()), payload);
   std::lock_guard lock(db->write_mutex_);
   db->apply(std::move(batch));
   if (!additional.empty()) db->set_additional_doc(additional);
@@ -223,7 +263,7 @@ std::unique_ptr<Database> Database::open_store(const std::string &locator, const
                       !(opts.flags & NVDB_FLAG_NO_SYNC), perms}));
     db->place_ = place;
     db->root_.emplace(std::move(root));
-    db->create_first_generation(initial_capacity(db->dim_, 0), kMinHeap);
+    db->create_first_generation(initial_capacity(db->dim_, 0), 0);
     db->root_->publish_generation(db->gen_->number());
     db->root_->mark_ready();
     return db;
@@ -278,9 +318,9 @@ Database::~Database() {
   if (root_ && read_only_) root_->detach_reader();
 }
 
-void Database::create_first_generation(std::uint64_t capacity, std::uint64_t heap_capacity) {
+void Database::create_first_generation(std::uint64_t capacity, std::uint64_t heap_payload) {
   gen_ = store::Generation::create(place_, 1, dim_, static_cast<std::uint32_t>(metric_), element_,
-                                   capacity, heap_capacity, permissions_);
+                                   capacity, heap_for(capacity, heap_payload), permissions_);
   store::Snapshot first;
   first.epoch = 1;
   head_ = gen_->commit(first, durable_);
@@ -406,23 +446,27 @@ UpsertReport Database::apply(Batch &&batch) {
   index_.reserve(index_.size() + report.inserted.size());
 
   store::Snapshot next = next_commit();
-  std::vector<std::uint64_t> killed;
-  std::vector<float> unit(dim_);
+  VectorRun run(*gen_, next.rows, order.size());
   for (std::size_t src : order) {
     const Record &rec = batch.records[src];
-    auto it = index_.find(rec.id);
-    if (it != index_.end()) {
-      gen_->kill(it->second, next.epoch);
-      killed.push_back(it->second);
-    }
     const float *vector = batch.vectors + src * dim_;
-    if (batch.normalize_by[src] != 0) {
-      normalize(vector, dim_, batch.normalize_by[src], unit.data());
-      vector = unit.data();
-    }
-    gen_->write_row(next.rows, next.heap_used, rec.id, rec.id_is_number, rec.id_pos, rec.meta, vector);
+    float *to = run.next();
+    if (batch.normalize_by[src] != 0)
+      normalize(vector, dim_, batch.normalize_by[src], to);
+    else
+      std::memcpy(to, vector, dim_ * sizeof(float));
+    gen_->write_entry(next.rows, next.heap_used, rec.id, rec.id_is_number, rec.id_pos, rec.meta);
     next.rows++;
     next.heap_used += rec.id.size() + rec.meta.size();
+  }
+  run.flush();
+  // Deaths last: a write that failed above left nothing to undo.
+  std::vector<std::uint64_t> killed;
+  for (std::size_t src : order) {
+    auto it = index_.find(batch.records[src].id);
+    if (it == index_.end()) continue;
+    gen_->kill(it->second, next.epoch);
+    killed.push_back(it->second);
   }
   next.live += report.inserted.size();
   commit(next, killed);
@@ -485,8 +529,8 @@ void Database::compact_if_mostly_dead() {
 }
 
 void Database::resize_for(std::uint64_t rows, std::uint64_t heap_bytes) {
-  rewrite(std::max(initial_capacity(dim_, 0), 2 * (head_.live + rows)),
-          std::max<std::uint64_t>(kMinHeap, 2 * (live_heap_bytes() + heap_bytes)));
+  const std::uint64_t capacity = std::max(initial_capacity(dim_, 0), 2 * (head_.live + rows));
+  rewrite(capacity, heap_for(capacity, 2 * (live_heap_bytes() + heap_bytes)));
 }
 
 // The heap bytes the live rows and the additional data use.
@@ -507,41 +551,59 @@ void Database::compact() {
   check_writable();
   std::lock_guard lock(write_mutex_);
   const std::uint64_t heap = live_heap_bytes();
-  rewrite(initial_capacity(dim_, head_.live + head_.live / 8),
-          std::max<std::uint64_t>(kMinHeap, heap + heap / 8));
+  const std::uint64_t capacity = initial_capacity(dim_, head_.live + head_.live / 8);
+  rewrite(capacity, heap_for(capacity, heap + heap / 8));
 }
 
 void Database::rewrite(std::uint64_t capacity, std::uint64_t heap_capacity) {
   auto fresh = store::Generation::create(place_, gen_->number() + 1, dim_,
                                          static_cast<std::uint32_t>(metric_), element_,
                                          capacity, heap_capacity, permissions_);
-  store::Snapshot s;
-  s.epoch = head_.epoch;
   std::unordered_map<std::string, std::uint64_t> index;
-  index.reserve(head_.live);
-  for (std::uint64_t row = 0; row < head_.rows; ++row) {
-    if (!gen_->alive(row, head_.epoch)) continue;
-    const store::RowView r = gen_->row(row);
-    const std::string_view meta(r.meta, json::Value(r.meta).size());
-    fresh->write_row(s.rows, s.heap_used, r.id, r.id_is_number, r.id_pos, meta, gen_->vector(row));
-    index.emplace(r.id, s.rows);
-    s.rows++;
-    s.heap_used += r.id.size() + meta.size();
+  store::Snapshot s;
+  try {
+    s = fill(*fresh, index);
+  } catch (...) {
+    // Nothing names the half-built generation yet: it goes, the store
+    // stays as it was, and the next rewrite may use its number again.
+    store::Object::remove(place_, place_.generation_object(fresh->number()));
+    throw;
   }
-  s.live = s.rows;
-  if (head_.extra_len) {
-    fresh->write_heap(s.heap_used, gen_->heap(head_.extra_off, head_.extra_len));
-    s.extra_off = s.heap_used;
-    s.extra_len = head_.extra_len;
-    s.heap_used += s.extra_len;
-  }
-  s = fresh->commit(s, durable_);
   if (root_) root_->publish_generation(fresh->number());
   const std::uint64_t old = gen_->number();
   std::atomic_store(&gen_, fresh);
   index_.swap(index);
   head_ = s;
   if (root_) store::Object::remove(place_, place_.generation_object(old));
+}
+
+// Copies the live rows and the additional data of the current generation
+// into `fresh` and commits them there, unseen until the root names it.
+store::Snapshot Database::fill(store::Generation &fresh,
+                               std::unordered_map<std::string, std::uint64_t> &index) const {
+  store::Snapshot s;
+  s.epoch = head_.epoch;
+  index.reserve(head_.live);
+  VectorRun run(fresh, 0, head_.live);
+  for (std::uint64_t row = 0; row < head_.rows; ++row) {
+    if (!gen_->alive(row, head_.epoch)) continue;
+    const store::RowView r = gen_->row(row);
+    const std::string_view meta(r.meta, json::Value(r.meta).size());
+    std::memcpy(run.next(), gen_->vector(row), dim_ * sizeof(float));
+    fresh.write_entry(s.rows, s.heap_used, r.id, r.id_is_number, r.id_pos, meta);
+    index.emplace(r.id, s.rows);
+    s.rows++;
+    s.heap_used += r.id.size() + meta.size();
+  }
+  run.flush();
+  s.live = s.rows;
+  if (head_.extra_len) {
+    fresh.write_heap(s.heap_used, gen_->heap(head_.extra_off, head_.extra_len));
+    s.extra_off = s.heap_used;
+    s.extra_len = head_.extra_len;
+    s.heap_used += s.extra_len;
+  }
+  return fresh.commit(s, durable_);
 }
 
 // ---------------------------------------------------------------------------

@@ -151,7 +151,7 @@ class Database {
   };
 
   static std::unique_ptr<Database> open_store(const std::string &locator, const nvdb_options &opts);
-  void create_first_generation(std::uint64_t capacity, std::uint64_t heap_capacity);
+  void create_first_generation(std::uint64_t capacity, std::uint64_t heap_payload);
   void recover_as_writer();
 
   Batch prepare(std::size_t n, const char *const *ids, const float *vectors,
@@ -175,6 +175,7 @@ class Database {
   void resize_for(std::uint64_t rows, std::uint64_t heap_bytes);
   std::uint64_t live_heap_bytes() const;
   void rewrite(std::uint64_t capacity, std::uint64_t heap_capacity);
+  store::Snapshot fill(store::Generation &fresh, std::unordered_map<std::string, std::uint64_t> &index) const;
   store::Snapshot next_commit() const;
   void commit(store::Snapshot next, const std::vector<std::uint64_t> &killed);
   void write_json_file(const std::string &path, const View &v) const;

@@ -23,6 +23,15 @@ std::shared_ptr<Generation> Generation::create(const Place &place, std::uint64_t
   } else {
     Object::remove(place, name);  // left over by a writer that died creating it
     object = Object::create(place, name, g.total_size, mode);
+    // Room for what is written through the mapping: everything but the
+    // vectors and codes, which only write_vectors() writes.
+    try {
+      object.reserve(0, g.vectors_off);
+      object.reserve(g.aux_off, g.total_size - g.aux_off);
+    } catch (...) {
+      Object::remove(place, name);
+      throw;
+    }
   }
   auto *h = reinterpret_cast<DataHeader *>(object.data());
   init_header(*h, dim, metric, element, number, capacity, heap_capacity);
@@ -104,9 +113,8 @@ void Generation::write_heap(std::uint64_t off, std::string_view bytes) {
   std::memcpy(base_ + header().heap_off + off, bytes.data(), bytes.size());
 }
 
-void Generation::write_row(std::uint64_t row, std::uint64_t heap_off, std::string_view id,
-                           bool id_is_number, std::uint32_t id_pos, std::string_view meta,
-                           const float *vector) {
+void Generation::write_entry(std::uint64_t row, std::uint64_t heap_off, std::string_view id,
+                             bool id_is_number, std::uint32_t id_pos, std::string_view meta) {
   write_heap(heap_off, id);
   write_heap(heap_off + id.size(), meta);
   auto *entry = reinterpret_cast<RowEntry *>(base_ + header().rows_off) + row;
@@ -115,13 +123,19 @@ void Generation::write_row(std::uint64_t row, std::uint64_t heap_off, std::strin
   entry->meta_len = static_cast<std::uint32_t>(meta.size());
   entry->id_pos = id_pos;
   entry->flags = id_is_number ? kIdIsNumber : 0;
-  std::memcpy(base_ + header().vectors_off + row * dim() * sizeof(float), vector,
-              dim() * sizeof(float));
-  if (code_bytes_) {
-    auto *aux = reinterpret_cast<kernels::RowAux *>(base_ + aux_off_) + row;
-    kernels::encode_row(element(), vector, dim(), base_ + codes_off_ + row * code_bytes_, *aux);
-  }
   store_death(deaths_w(), row, kAlive);
+}
+
+void Generation::write_vectors(std::uint64_t first, std::uint64_t n, const float *vectors) {
+  const std::size_t floats = std::size_t(n) * dim();
+  object_.write(header().vectors_off + first * dim() * sizeof(float), vectors, floats * sizeof(float));
+  if (!code_bytes_) return;
+  std::vector<unsigned char> codes(n * code_bytes_);
+  std::vector<kernels::RowAux> aux(n);
+  for (std::uint64_t i = 0; i < n; ++i)
+    kernels::encode_row(element(), vectors + i * dim(), dim(), codes.data() + i * code_bytes_, aux[i]);
+  object_.write(codes_off_ + first * code_bytes_, codes.data(), codes.size());
+  object_.write(aux_off_ + first * sizeof(kernels::RowAux), aux.data(), aux.size() * sizeof(kernels::RowAux));
 }
 
 void Generation::revive_after(std::uint64_t epoch, std::uint64_t rows) {

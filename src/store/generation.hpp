@@ -95,9 +95,12 @@ class Generation {
 
   // Writer side. Rows and heap bytes go past the last commit, where no
   // reader looks; kill() stamps a death that readers of older epochs ignore.
-  // write_row also encodes the vector's compact codes.
-  void write_row(std::uint64_t row, std::uint64_t heap_off, std::string_view id, bool id_is_number,
-                 std::uint32_t id_pos, std::string_view meta, const float *vector);
+  // A row is its entry (id and metadata in the heap) and its vector;
+  // vectors go in runs of rows, each in one write of the object, with their
+  // compact codes (NVDB_ENOMEM when a store's filesystem is full).
+  void write_entry(std::uint64_t row, std::uint64_t heap_off, std::string_view id, bool id_is_number,
+                   std::uint32_t id_pos, std::string_view meta);
+  void write_vectors(std::uint64_t first, std::uint64_t n, const float *vectors);
   void write_heap(std::uint64_t off, std::string_view bytes);
   void kill(std::uint64_t row, std::uint64_t epoch) { store_death(deaths_w(), row, epoch); }
   // Undoes kill() for deaths later than `epoch` (an abandoned commit).

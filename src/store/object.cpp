@@ -44,6 +44,21 @@ bool valid_shm_name(const std::string &name) {
   return true;
 }
 
+// Reserves [offset, offset + len) of a file or shm object, which then reads
+// as zeros and cannot fail a later write for want of space. 0 or an errno;
+// a filesystem without fallocate is not an error (it stays sparse).
+int reserve_range(int fd, std::size_t offset, std::size_t len) {
+  for (;;) {
+    if (::fallocate(fd, 0, static_cast<off_t>(offset), static_cast<off_t>(len)) == 0) return 0;
+    if (errno == EINTR) continue;
+    return errno == EOPNOTSUPP || errno == ENOSYS ? 0 : errno;
+  }
+}
+
+Error space_error(int err, const std::string &name) {
+  return Error(err == ENOSPC ? NVDB_ENOMEM : NVDB_EIO, name + ": " + std::strerror(err));
+}
+
 }  // namespace
 
 Place Place::parse(const std::string &locator) {
@@ -73,12 +88,19 @@ std::string Place::describe() const {
 Object Object::create(const Place &place, const std::string &name, std::size_t size, unsigned mode) {
   Object o;
   o.medium_ = place.medium;
+  o.name_ = place.medium == Medium::shm ? "/dev/shm/" + name : name;
   try {
     bip::permissions perms(mode);
     if (place.medium == Medium::shm) {
       o.shm_ = bip::shared_memory_object(bip::create_only, name.c_str(), bip::read_write, perms);
-      o.shm_.truncate(static_cast<bip::offset_t>(size));
       o.fd_ = o.shm_.get_mapping_handle().handle;
+      // Not shm_.truncate(), which reserves (and zeroes) every page: the
+      // caller reserves what it writes through the mapping (reserve()).
+      if (::ftruncate(o.fd_, static_cast<off_t>(size)) != 0) {
+        const int err = errno;
+        bip::shared_memory_object::remove(name.c_str());
+        throw space_error(err, name);
+      }
       o.region_ = bip::mapped_region(o.shm_, bip::read_write);
     } else {
       // O_EXCL: two creators race for the name and exactly one wins.
@@ -93,7 +115,7 @@ Object Object::create(const Place &place, const std::string &name, std::size_t s
       ::close(fd);
       if (rc != 0) {
         ::unlink(name.c_str());
-        throw Error(rc == ENOSPC ? NVDB_ENOMEM : NVDB_EIO, name + ": " + std::strerror(rc));
+        throw space_error(rc, name);
       }
       o.file_ = bip::file_mapping(name.c_str(), bip::read_write);
       o.fd_ = o.file_.get_mapping_handle().handle;
@@ -109,6 +131,7 @@ Object Object::create(const Place &place, const std::string &name, std::size_t s
 Object Object::open(const Place &place, const std::string &name, bool writable) {
   Object o;
   o.medium_ = place.medium;
+  o.name_ = place.medium == Medium::shm ? "/dev/shm/" + name : name;
   const bip::mode_t mode = writable ? bip::read_write : bip::read_only;
   try {
     if (place.medium == Medium::shm) {
@@ -165,6 +188,28 @@ bool Object::exists(const Place &place, const std::string &name) {
   if (place.medium == Medium::shm) return ::stat(("/dev/shm/" + name).c_str(), &st) == 0;
   if (place.medium == Medium::file) return ::stat(name.c_str(), &st) == 0;
   return false;
+}
+
+void Object::reserve(std::size_t offset, std::size_t len) {
+  if (medium_ == Medium::memory || len == 0) return;
+  if (const int err = reserve_range(fd_, offset, len)) throw space_error(err, name_);
+}
+
+void Object::write(std::size_t offset, const void *bytes, std::size_t len) {
+  if (len == 0) return;
+  if (medium_ == Medium::memory) {
+    std::memcpy(data() + offset, bytes, len);
+    return;
+  }
+  const char *p = static_cast<const char *>(bytes);
+  while (len > 0) {
+    const ssize_t n = ::pwrite(fd_, p, len, static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw space_error(n < 0 ? errno : EIO, name_);
+    p += n;
+    offset += static_cast<std::size_t>(n);
+    len -= static_cast<std::size_t>(n);
+  }
 }
 
 void Object::sync(std::size_t offset, std::size_t len) {

@@ -31,8 +31,9 @@ struct Place {
 
 class Object {
  public:
-  // A new object of `size` zero bytes, mapped read-write. NVDB_EEXIST if it
-  // exists. `mode` is the permission bits (0600 by default).
+  // A new object of `size` zero bytes, mapped read-write; sparse: see
+  // reserve(). NVDB_EEXIST if it exists. `mode` is the permission bits
+  // (0600 by default).
   static Object create(const Place &place, const std::string &name, std::size_t size,
                        unsigned mode);
   // An existing object, mapped whole. NVDB_ENOTFOUND if it is missing.
@@ -54,6 +55,18 @@ class Object {
   Medium medium() const { return medium_; }
   // The descriptor of a shm or file object (for record locks), -1 otherwise.
   int fd() const { return fd_; }
+  // Reserves room for [offset, offset + len) now (fallocate; a no-op for
+  // private memory and on filesystems without it): NVDB_ENOMEM if the
+  // filesystem is full. What is written through the mapping must lie in
+  // reserved room, or a full disk or /dev/shm would be a SIGBUS there;
+  // write() reports a full filesystem itself.
+  void reserve(std::size_t offset, std::size_t len);
+  // Copies len bytes into the object at offset (a writable one): with
+  // pwrite for shm and files, which spares the kernel zero-filling each new
+  // page before a copy through the mapping overwrites it (most of a
+  // writer's CPU time per commit on a store file); NVDB_ENOMEM when the
+  // filesystem is full, NVDB_EIO for other failures.
+  void write(std::size_t offset, const void *bytes, std::size_t len);
   // Writes [offset, offset + len) to stable storage (files only; a no-op
   // for memory and shm, which do not outlive the machine).
   void sync(std::size_t offset, std::size_t len);
@@ -88,6 +101,7 @@ class Object {
   boost::interprocess::mapped_region region_;
   AnonymousMapping anonymous_;
   int fd_ = -1;
+  std::string name_;  // for messages
 };
 
 }  // namespace nvdb::store

@@ -101,6 +101,13 @@ bool Root::create_new(unsigned mode) {
     if (race.status() == NVDB_EEXIST) return false;
     throw;
   }
+  try {
+    object_.reserve(0, kRootSize);  // all of it is written through the mapping
+  } catch (...) {
+    object_ = Object();
+    Object::remove(place_, place_.base);
+    throw;
+  }
   Header *h = header();
   h->format_version = kFormatVersion;
   h->endian_mark = kEndianMark;

@@ -4,9 +4,13 @@
 #define BOOST_TEST_MODULE nvdb_store
 #include <boost/test/unit_test.hpp>
 
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -527,4 +531,121 @@ BOOST_AUTO_TEST_CASE(compact_gives_space_back_and_works_in_memory) {
   BOOST_TEST(count(m) == 2u);
   BOOST_TEST(nvdb_compact(m) == NVDB_EREADONLY);
   nvdb_close(m);
+}
+
+// ---------------------------------------------------------------------------
+// A full filesystem. The writer runs in a child process with mounts of its
+// own, where /dev/shm and a folder are small tmpfs filesystems.
+
+namespace {
+
+bool write_text(const char *path, const std::string &text) {
+  std::ofstream out(path);
+  out << text;
+  return bool(out.flush());
+}
+
+// Enters a mount namespace of its own, private from the rest of the
+// system; through a user namespace when this process may not do it alone.
+bool enter_private_mounts() {
+  if (::unshare(CLONE_NEWNS) != 0) {
+    const std::string uid = std::to_string(::getuid()), gid = std::to_string(::getgid());
+    if (::unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) return false;
+    if (!write_text("/proc/self/setgroups", "deny") || !write_text("/proc/self/uid_map", "0 " + uid + " 1") ||
+        !write_text("/proc/self/gid_map", "0 " + gid + " 1"))
+      return false;
+  }
+  return ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0;
+}
+
+bool mount_tmpfs(const std::string &dir, const std::string &size) {
+  return ::mount("tmpfs", dir.c_str(), "tmpfs", 0, ("size=" + size).c_str()) == 0;
+}
+
+// Runs fn in a child process and returns its wait status.
+template <class Fn>
+int in_child(Fn fn) {
+  std::fflush(nullptr);
+  const pid_t pid = ::fork();
+  if (pid == 0) ::_exit(fn());
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return status;
+}
+
+boost::test_tools::assertion_result can_mount_small_filesystems(boost::unit_test::test_unit_id) {
+  TempDir dir;
+  const int status = in_child([&] { return enter_private_mounts() && mount_tmpfs(dir.path.string(), "1m") ? 0 : 1; });
+  boost::test_tools::assertion_result ok(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  ok.message() << "this system lets no process mount a tmpfs in a namespace of its own";
+  return ok;
+}
+
+// In the child: fills the store at `locator` until its filesystem is full,
+// and checks that the failing write said so and lost nothing. 0 if all held.
+int fill_until_full(const std::string &locator) {
+  auto fail = [&](const std::string &what) {
+    std::fprintf(stderr, "%s: %s (%s)\n", locator.c_str(), what.c_str(), nvdb_errmsg());
+    return 1;
+  };
+  nvdb_options opts = NVDB_OPTIONS_INIT;
+  opts.dim = 256;
+  nvdb_db *w = nullptr;
+  if (nvdb_open(&w, locator.c_str(), &opts) != NVDB_OK) return fail("cannot create the store");
+  const int batch = 64;
+  std::vector<float> vecs(batch * 256);
+  std::vector<std::string> names(batch);
+  std::vector<const char *> ids(batch);
+  int committed = 0, status = NVDB_OK;
+  while (committed < 1000000) {
+    for (int i = 0; i < batch; ++i) {
+      names[i] = "r" + std::to_string(committed + i);
+      ids[i] = names[i].c_str();
+      for (int d = 0; d < 256; ++d) vecs[i * 256 + d] = float((committed + i) % 97 + d % 5 + 1);
+    }
+    status = nvdb_upsert(w, batch, ids.data(), vecs.data(), vecs.size(), nullptr, nullptr);
+    if (status != NVDB_OK) break;
+    committed += batch;
+  }
+  if (status != NVDB_ENOMEM) return fail("the write that found no room gave " + std::to_string(status));
+  std::fprintf(stderr, "%s: full after %d records: %s\n", locator.c_str(), committed, nvdb_errmsg());
+  if (!std::strstr(nvdb_errmsg(), "No space left")) return fail("the message does not say what is wrong");
+  size_t n = 0;
+  if (nvdb_count(w, &n) != NVDB_OK || n != size_t(committed)) return fail("the writer lost commits");
+  // The failed batch left nothing, and the writer goes on: a delete needs
+  // no new room.
+  nvdb_records *got = nullptr;
+  if (nvdb_get(w, 1, ids.data(), &got) != NVDB_OK || nvdb_records_count(got) != 0)
+    return fail("a record of the failed batch is there");
+  nvdb_records_free(got);
+  const char *first[] = {"r0"};
+  size_t deleted = 0;
+  if (nvdb_delete(w, 1, first, &deleted) != NVDB_OK || deleted != 1) return fail("the writer cannot delete");
+  committed -= 1;
+  nvdb_close(w);
+  nvdb_options read = NVDB_OPTIONS_INIT;
+  read.mode = NVDB_OPEN_READ;
+  nvdb_db *r = nullptr;
+  if (nvdb_open(&r, locator.c_str(), &read) != NVDB_OK) return fail("the store does not reopen");
+  if (nvdb_count(r, &n) != NVDB_OK || n != size_t(committed)) return fail("the reopened store lost commits");
+  nvdb_close(r);
+  return 0;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_full_filesystem_is_an_error_and_loses_nothing,
+                     *boost::unit_test::precondition(can_mount_small_filesystems)) {
+  TempDir dir;
+  const int status = in_child([&] {
+    if (!enter_private_mounts() || !mount_tmpfs(dir.path.string(), "4m") || !mount_tmpfs("/dev/shm", "4m"))
+      return 2;
+    const int shm = fill_until_full("shm:full");
+    const int file = fill_until_full(dir.file("full.nvdb"));
+    return shm | file;
+  });
+  // Before space was reserved, a write through the mapping that found no
+  // room killed the writer with SIGBUS.
+  BOOST_REQUIRE_MESSAGE(WIFEXITED(status), "the writer died of signal " << WTERMSIG(status));
+  BOOST_TEST(WEXITSTATUS(status) == 0, "see the messages above");
 }
