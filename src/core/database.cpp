@@ -501,6 +501,7 @@ void Database::commit(store::Snapshot next, const std::vector<std::uint64_t> &ki
     for (std::uint64_t row : killed) gen_->kill(row, store::kAlive);
     throw;
   }
+  release_retired();
 }
 
 void Database::set_additional_doc(const std::string &doc) {
@@ -570,11 +571,30 @@ void Database::rewrite(std::uint64_t capacity, std::uint64_t heap_capacity) {
     throw;
   }
   if (root_) root_->publish_generation(fresh->number());
-  const std::uint64_t old = gen_->number();
-  std::atomic_store(&gen_, fresh);
+  std::shared_ptr<store::Generation> old = std::atomic_exchange(&gen_, fresh);
   index_.swap(index);
   head_ = s;
-  if (root_) store::Object::remove(place_, place_.generation_object(old));
+  if (!root_) return;
+  store::Object::remove(place_, place_.generation_object(old->number()));
+  retired_.push_back(std::move(old));
+  retired_checked_ = {};
+  release_retired();
+}
+
+// Lets go of the retired generations no listed reader is on. Looking at
+// the reader table costs a read of /proc per reader, so at most every few
+// milliseconds.
+void Database::release_retired() {
+  if (retired_.empty()) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - retired_checked_ < std::chrono::milliseconds(5)) return;
+  retired_checked_ = now;
+  const std::vector<store::ReaderInfo> readers = root_->readers();
+  auto unused = [&](const std::shared_ptr<store::Generation> &g) {
+    return std::none_of(readers.begin(), readers.end(),
+                        [&](const store::ReaderInfo &r) { return r.generation == g->number(); });
+  };
+  retired_.erase(std::remove_if(retired_.begin(), retired_.end(), unused), retired_.end());
 }
 
 // Copies the live rows and the additional data of the current generation

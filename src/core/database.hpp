@@ -15,6 +15,7 @@
 // touches anything, so a failed call leaves the database as it was.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -175,6 +176,7 @@ class Database {
   void resize_for(std::uint64_t rows, std::uint64_t heap_bytes);
   std::uint64_t live_heap_bytes() const;
   void rewrite(std::uint64_t capacity, std::uint64_t heap_capacity);
+  void release_retired();
   store::Snapshot fill(store::Generation &fresh, std::unordered_map<std::string, std::uint64_t> &index) const;
   store::Snapshot next_commit() const;
   void commit(store::Snapshot next, const std::vector<std::uint64_t> &killed);
@@ -201,6 +203,12 @@ class Database {
   mutable std::mutex write_mutex_;
   store::Snapshot head_;  // the last commit (writers)
   std::unordered_map<std::string, std::uint64_t> index_;  // id -> live row (writers)
+  // Generations a rewrite replaced, kept mapped while a listed reader is on
+  // them (writers of stores). The process that lets go of a generation
+  // last frees its pages, tens of ms for hundreds of MB: that should be the
+  // writer, not a reader in the middle of a query.
+  std::vector<std::shared_ptr<store::Generation>> retired_;
+  std::chrono::steady_clock::time_point retired_checked_;
 };
 
 }  // namespace nvdb

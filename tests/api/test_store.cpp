@@ -488,6 +488,44 @@ BOOST_AUTO_TEST_CASE(compact_drops_dead_rows_while_readers_keep_reading) {
   BOOST_TEST(nvdb_compact(nullptr) == NVDB_EINVAL);
 }
 
+// How many mappings of this process show `path` (removed or not).
+int mappings_of(const std::string &path) {
+  std::ifstream maps("/proc/self/maps");
+  int n = 0;
+  for (std::string line; std::getline(maps, line);) {
+    const auto at = line.find(path);
+    if (at != std::string::npos && (at + path.size() == line.size() || line[at + path.size()] == ' ')) ++n;
+  }
+  return n;
+}
+
+// The process that lets go of an old generation last frees its memory, so
+// the writer keeps it until the readers have moved on, then lets go.
+BOOST_AUTO_TEST_CASE(the_writer_lets_go_of_an_old_generation_once_readers_move_on) {
+  TempDir dir;
+  ShmName shm("retire");
+  for (const std::string &loc : both_kinds(dir, shm)) {
+    BOOST_TEST_CONTEXT(loc) {
+      const std::string first = loc == shm.locator() ? "/dev/shm/nvdb-" + shm.name + ".1" : loc + ".1";
+      nvdb_db *w = open_db(loc, NVDB_OPEN_CREATE);
+      for (int i = 0; i < 10; ++i) put(w, "r" + std::to_string(i), {1, float(i), 0, 1});
+      nvdb_db *r = open_db(loc, NVDB_OPEN_READ, 0);
+      BOOST_TEST(count(r) == 10u);
+      BOOST_TEST(mappings_of(first) == 2);  // the writer's and the reader's
+      BOOST_REQUIRE_MESSAGE(nvdb_compact(w) == NVDB_OK, nvdb_errmsg());
+      BOOST_TEST(mappings_of(first) == 2);  // kept: the reader is on it
+      BOOST_TEST(count(r) == 10u);          // the reader moves on...
+      BOOST_TEST(mappings_of(first) == 1);
+      usleep(10000);
+      put(w, "r10", {1, 1, 1, 1});  // ...and the writer's next commit lets go
+      BOOST_TEST(mappings_of(first) == 0);
+      BOOST_TEST(count(r) == 11u);
+      nvdb_close(r);
+      nvdb_close(w);
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(compact_gives_space_back_and_works_in_memory) {
   TempDir dir;
   const std::string loc = dir.file("big.nvdb");
