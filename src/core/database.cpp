@@ -251,7 +251,7 @@ std::unique_ptr<Database> Database::open_store(const std::string &locator, const
   // Nothing is created for a call that is bound to fail.
   if (opts.mode == NVDB_OPEN_CREATE && opts.dim == 0 && !store::Object::exists(place, place.base))
     dim_to_create(opts, locator);
-  store::Root root = store::Root::open(place, opts.mode == NVDB_OPEN_CREATE, perms);
+  store::Root root = store::Root::open(place, opts.mode == NVDB_OPEN_CREATE, !reader, perms);
   if (!reader) root.lock_writer();
 
   if (!reader && !root.ready()) {

@@ -118,12 +118,12 @@ bool Root::create_new(unsigned mode) {
   return true;
 }
 
-Root Root::open(const Place &place, bool create, unsigned mode) {
+Root Root::open(const Place &place, bool create, bool writer, unsigned mode) {
   Root root;
   root.place_ = place;
   const std::string what = place.describe();
   for (int attempt = 0;; ++attempt) {
-    if (!root.map_existing(!create)) {
+    if (!root.map_existing(!writer)) {
       if (!create) throw Error(NVDB_ENOTFOUND, what + ": no such store");
       if (root.create_new(mode)) return root;
       continue;

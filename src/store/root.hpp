@@ -27,8 +27,10 @@ class Root {
  public:
   // Opens the root of an existing store, or creates one (create = true)
   // when it is missing. A root still being created by another process is
-  // waited for (briefly). NVDB_ENOTFOUND, NVDB_ECORRUPT, NVDB_EVERSION.
-  static Root open(const Place &place, bool create, unsigned mode);
+  // waited for (briefly). NVDB_ENOTFOUND, NVDB_ECORRUPT, NVDB_EVERSION, and
+  // NVDB_EIO for a writer that may not write it (a reader then maps it
+  // read-only).
+  static Root open(const Place &place, bool create, bool writer, unsigned mode);
 
   // Takes the writer lock; NVDB_EBUSY naming the holder if another open
   // handle has it, in this process or another.

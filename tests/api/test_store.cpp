@@ -687,3 +687,38 @@ BOOST_AUTO_TEST_CASE(a_full_filesystem_is_an_error_and_loses_nothing,
   BOOST_REQUIRE_MESSAGE(WIFEXITED(status), "the writer died of signal " << WTERMSIG(status));
   BOOST_TEST(WEXITSTATUS(status) == 0, "see the messages above");
 }
+
+// A writer that may not write a store is told so; a reader that may read
+// it reads it all the same (it is then not listed among the readers).
+BOOST_AUTO_TEST_CASE(a_store_others_may_only_read) {
+  TempDir dir;
+  const std::string loc = dir.file("shared.nvdb");
+  nvdb_db *w = open_db(loc, NVDB_OPEN_CREATE, 4, nullptr, 0644);
+  put(w, "a", {1, 0, 0, 0});
+  nvdb_close(w);
+  BOOST_REQUIRE(::chmod(dir.path.c_str(), 0755) == 0);
+  const int status = in_child([&] {
+    // Another user; or, when this is not root, the same one with the root
+    // object made read-only.
+    const bool as_other = ::geteuid() == 0;
+    if (as_other ? ::setgid(65534) != 0 || ::setuid(65534) != 0 : ::chmod(loc.c_str(), 0444) != 0) return 10;
+    nvdb_options opts = NVDB_OPTIONS_INIT;
+    opts.mode = NVDB_OPEN_WRITE;
+    nvdb_db *db = nullptr;
+    const int st = nvdb_open(&db, loc.c_str(), &opts);
+    if (st != NVDB_EIO || !std::strstr(nvdb_errmsg(), "permission denied")) {
+      std::fprintf(stderr, "the writer got %d: %s\n", st, nvdb_errmsg());
+      return 1;
+    }
+    opts.mode = NVDB_OPEN_READ;
+    size_t n = 0;
+    if (nvdb_open(&db, loc.c_str(), &opts) != NVDB_OK || nvdb_count(db, &n) != NVDB_OK || n != 1) {
+      std::fprintf(stderr, "the reader: %s\n", nvdb_errmsg());
+      return 2;
+    }
+    nvdb_close(db);
+    return 0;
+  });
+  BOOST_REQUIRE_MESSAGE(WIFEXITED(status), "the child died of signal " << WTERMSIG(status));
+  BOOST_TEST(WEXITSTATUS(status) == 0, "see the messages above");
+}
