@@ -868,21 +868,22 @@ std::vector<Hit> Database::Search::hits(const std::vector<kernels::Hit> &found) 
   return out;
 }
 
-// Checks n query vectors (naming the first bad one) and returns them as the
-// scan takes them: normalised under cosine.
-std::vector<float> Database::query_vectors(std::size_t n, const float *vectors) const {
-  if (n > 0 && !vectors) throw Error(NVDB_EINVAL, n == 1 ? "query: vector is NULL" : "query: vectors is NULL");
+// Checks n query vectors (naming the first bad one: "query vector" for a
+// single query, "query I" in a batch, even a batch of one) and returns them
+// as the scan takes them: normalised under cosine.
+std::vector<float> Database::query_vectors(std::size_t n, const float *vectors, bool batch) const {
+  if (n > 0 && !vectors) throw Error(NVDB_EINVAL, batch ? "query: vectors is NULL" : "query: vector is NULL");
   std::vector<float> q(vectors, vectors + n * dim_);
   for (std::size_t i = 0; i < n; ++i) {
     const float *v = vectors + i * dim_;
-    const double sq = check_vector(v, dim_, metric_, n == 1 ? "query vector" : "query " + std::to_string(i));
+    const double sq = check_vector(v, dim_, metric_, batch ? "query " + std::to_string(i) : "query vector");
     if (metric_ == kernels::Metric::cosine) normalize(v, dim_, sq, q.data() + i * dim_);
   }
   return q;
 }
 
 std::vector<Hit> Database::query(const float *vector, const QueryParams &params) const {
-  const std::vector<float> q = query_vectors(1, vector);
+  const std::vector<float> q = query_vectors(1, vector, false);
   const Search search(*this, params);
 
   kernels::ScanRequest req = search.request<kernels::ScanRequest>(dim_, metric_);
@@ -901,7 +902,7 @@ std::vector<Hit> Database::query(const float *vector, const QueryParams &params)
 
 std::vector<std::vector<Hit>> Database::query_batch(std::size_t n, const float *vectors,
                                                     const QueryParams &params) const {
-  const std::vector<float> q = query_vectors(n, vectors);
+  const std::vector<float> q = query_vectors(n, vectors, true);
   const Search search(*this, params);
   if (n == 0) return {};
 

@@ -165,7 +165,7 @@ class Database {
 
   View view() const;
   struct Search;
-  std::vector<float> query_vectors(std::size_t n, const float *vectors) const;
+  std::vector<float> query_vectors(std::size_t n, const float *vectors, bool batch) const;
   void follow_writer() const;
 
   // Writer side; callers hold write_mutex_.

@@ -259,6 +259,8 @@ BOOST_AUTO_TEST_CASE(bad_batches_name_the_query_and_return_nothing) {
   for (int i = 0; i < 4; ++i) q[1 * 4 + i] = 0;
   check_rejected(db, 5, q, NVDB_EVECTOR, "query 1: a zero vector has no direction");
   check_rejected(db, 6, q, NVDB_EDIM, "20 floats for 6 vectors of dim 4");
+  std::vector<float> zero(4, 0.0f);  // a batch of one names its query as any batch does
+  check_rejected(db, 1, zero, NVDB_EVECTOR, "query 0: a zero vector has no direction");
   std::vector<float> fine = random_vectors(2, 4, 3);
   nvdb_query_options o = NVDB_QUERY_OPTIONS_INIT;
   o.filter = "{\"i\": {\"$nope\": 1}}";
