@@ -353,6 +353,21 @@ std::vector<double> Database::squared_norms(std::size_t n, const float *vectors)
   return norms;
 }
 
+// The ids of the records given none, "" for the others: nano-vectordb's
+// rule, the md5 of the vector as given (before normalisation). Hashing
+// 4 bytes per dimension is the largest cost of such an upsert, so it runs
+// on the thread pool.
+std::vector<std::string> Database::generated_ids(std::size_t n, const char *const *ids,
+                                                 const float *vectors) const {
+  constexpr std::size_t kPerTask = 256;
+  std::vector<std::string> out(n);
+  ThreadPool::instance().parallel_for((n + kPerTask - 1) / kPerTask, [&](std::size_t t) {
+    for (std::size_t i = t * kPerTask; i < std::min(n, (t + 1) * kPerTask); ++i)
+      if (!ids || !ids[i]) out[i] = md5_hex(vectors + i * dim_, dim_ * sizeof(float));
+  });
+  return out;
+}
+
 Database::Batch Database::prepare(std::size_t n, const char *const *ids, const float *vectors,
                                   const char *const *metadata) const {
   if (n > 0 && !vectors) throw Error(NVDB_EINVAL, "upsert: vectors is NULL");
@@ -360,6 +375,7 @@ Database::Batch Database::prepare(std::size_t n, const char *const *ids, const f
   Batch batch;
   batch.vectors = vectors;
   batch.normalize_by = squared_norms(n, vectors);
+  std::vector<std::string> generated = generated_ids(n, ids, vectors);
   batch.records.reserve(n);
   for (std::size_t i = 0; i < n; ++i) {
     double &sq = batch.normalize_by[i];
@@ -372,9 +388,7 @@ Database::Batch Database::prepare(std::size_t n, const char *const *ids, const f
     if (given) {
       rec.id = given;
     } else {
-      // nano-vectordb's rule: the md5 of the vector as given, before
-      // normalisation, and "__id__" comes last in the record.
-      rec.id = md5_hex(vectors + i * dim_, dim_ * sizeof(float));
+      rec.id = std::move(generated[i]);  // and "__id__" comes last in the record
     }
     const char *meta = metadata ? metadata[i] : nullptr;
     rec.meta = meta ? json::encode_object(meta, where(i) + ": metadata", true) : json::empty_object();

@@ -155,6 +155,7 @@ class Database {
   void create_first_generation(std::uint64_t capacity, std::uint64_t heap_payload);
   void recover_as_writer();
 
+  std::vector<std::string> generated_ids(std::size_t n, const char *const *ids, const float *vectors) const;
   Batch prepare(std::size_t n, const char *const *ids, const float *vectors,
                 const char *const *metadata) const;
   Batch prepare_file(nanovdb::File &&file) const;

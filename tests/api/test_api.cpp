@@ -278,6 +278,27 @@ BOOST_AUTO_TEST_CASE(auto_ids_are_md5_of_the_vector_as_given) {
   BOOST_TEST(count(db) == 3u);
 }
 
+// A large batch computes its ids in parallel: they must be the ids each
+// record gets on its own.
+BOOST_AUTO_TEST_CASE(auto_ids_of_a_large_batch_are_each_vectors_own) {
+  const std::size_t n = 2000, dim = 8;
+  std::vector<float> v(n * dim);
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = float(i % 13) + float(i / dim) * 0.001f + 1;
+  std::vector<const char *> ids(n, nullptr);
+  ids[7] = "given";  // given and generated ids mix
+  Db batch(dim), single(dim);
+  nvdb_report *r = nullptr;
+  BOOST_REQUIRE(nvdb_upsert(batch, n, ids.data(), v.data(), v.size(), nullptr, &r) == NVDB_OK);
+  BOOST_REQUIRE_EQUAL(nvdb_report_inserted_count(r), n);
+  for (std::size_t i = 0; i < n; ++i) {
+    nvdb_report *one = nullptr;
+    BOOST_REQUIRE(nvdb_upsert(single, 1, &ids[i], v.data() + i * dim, dim, nullptr, &one) == NVDB_OK);
+    BOOST_TEST(nvdb_report_inserted_id(r, i) == std::string(nvdb_report_inserted_id(one, 0)));
+    nvdb_report_free(one);
+  }
+  nvdb_report_free(r);
+}
+
 BOOST_AUTO_TEST_CASE(metadata_round_trips_exactly) {
   Db db(2);
   const char *meta =
