@@ -44,11 +44,12 @@
  *     writer can open the store at once. A store file reopens with exactly
  *     the last commit that returned success, also after a power loss unless
  *     NVDB_FLAG_NO_SYNC was used.
- *   - Space: a store reserves the room of its data when it grows, so a full
- *     disk or /dev/shm is NVDB_ENOMEM from the write that needed more room
- *     ("No space left on device"), with nothing changed and the writer
- *     still usable; never a crash. The room reserved is about twice the
- *     live data (docs/storage.md); nvdb_compact shrinks it.
+ *   - Space: a full disk or /dev/shm is NVDB_ENOMEM ("... No space left
+ *     on device") from the write that needed room, with nothing changed
+ *     and the writer still usable, never a crash (on filesystems with
+ *     fallocate, which reserves what is written through the mapping). A
+ *     store has room for about twice its live rows (docs/storage.md);
+ *     nvdb_compact shrinks it.
  *   - fork(): a handle belongs to the process that opened it; open again in
  *     the child (a writer's lock is not inherited by the child's copy).
  *   - Network filesystems: store files need coherent shared mappings and
