@@ -67,6 +67,8 @@
  *     every *_free and nvdb_close accept NULL. Do not mix allocators.
  *   - Strings are NUL-terminated UTF-8. Metadata and filters are JSON text.
  *   - A failed call changes nothing: a batch is applied whole or not at all.
+ *     The one exception is a durable commit whose flush to disk fails
+ *     after it was made visible (see NVDB_FLAG_NO_SYNC).
  */
 #ifndef NVDB_H
 #define NVDB_H
@@ -221,6 +223,9 @@ typedef struct nvdb_options {
  * Store files only: commit without fsync. A commit then survives the crash
  * of any process but not of the machine (power loss may roll the store back
  * to an earlier commit, never corrupt it). Commits are much faster.
+ * Without it (the default), a write returns once its commit is on disk; if
+ * the disk fails that flush, the write returns NVDB_EIO, saying that the
+ * commit is visible but may not survive a machine crash.
  */
 #define NVDB_FLAG_NO_SYNC 1u
 

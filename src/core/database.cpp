@@ -147,7 +147,8 @@ class VectorRun {
  public:
   VectorRun(store::Generation &gen, std::uint64_t first_row, std::size_t rows)
       : gen_(gen), dim_(gen.dim()), first_(first_row),
-        buffer_(std::min(rows, std::max<std::size_t>(1, kRunBytes / (dim_ * sizeof(float)))) * dim_) {}
+        buffer_(std::clamp<std::size_t>(rows, 1, std::max<std::size_t>(1, kRunBytes / (dim_ * sizeof(float)))) *
+                dim_) {}
 
   // Where the next row's vector goes.
   float *next() {
@@ -324,6 +325,7 @@ void Database::create_first_generation(std::uint64_t capacity, std::uint64_t hea
   store::Snapshot first;
   first.epoch = 1;
   head_ = gen_->commit(first, durable_);
+  if (durable_) gen_->make_durable();
 }
 
 // A writer that died mid-commit may have stamped deaths for a commit that
@@ -456,6 +458,7 @@ UpsertReport Database::apply(Batch &&batch) {
     (index_.count(rec.id) ? report.updated : report.inserted).push_back(rec.id);
   }
   if (order.empty()) return report;
+  before_write();
   make_room(order.size(), heap_bytes + sizeof(std::uint64_t) * report.updated.size());
   index_.reserve(index_.size() + report.inserted.size());
 
@@ -486,8 +489,28 @@ UpsertReport Database::apply(Batch &&batch) {
   commit(next, killed);
   std::uint64_t row = next.rows - order.size();
   for (std::size_t src : order) index_[batch.records[src].id] = row++;
-  compact_if_mostly_dead();
+  finish_write();
   return report;
+}
+
+// Housekeeping before a write changes anything, so that its failure is
+// that write's error and leaves everything as it was: reclaiming a mostly
+// dead generation, and letting go of replaced generations readers have left.
+void Database::before_write() {
+  compact_if_mostly_dead();
+  release_retired();
+}
+
+// A published commit is visible to readers whatever happens next, so it is
+// flushed last, once the writer's own records match it: a disk error then
+// leaves the handle consistent with what readers see.
+void Database::finish_write() {
+  if (!durable_) return;
+  try {
+    gen_->make_durable();
+  } catch (const Error &e) {
+    throw Error(e.status(), std::string(e.what()) + " (the commit is visible, but may not survive a machine crash)");
+  }
 }
 
 // The commit after head_, adding nothing yet.
@@ -502,7 +525,8 @@ store::Snapshot Database::next_commit() const {
 
 // Publishes next, which killed the rows `killed` (already stamped with its
 // epoch; their list goes into the heap so that recovery can check them).
-// On failure the stamps are undone and nothing is visible.
+// On failure the stamps are undone and nothing is visible. Not yet durable:
+// see finish_write().
 void Database::commit(store::Snapshot next, const std::vector<std::uint64_t> &killed) {
   try {
     next.killed_off = next.heap_used;
@@ -515,7 +539,6 @@ void Database::commit(store::Snapshot next, const std::vector<std::uint64_t> &ki
     for (std::uint64_t row : killed) gen_->kill(row, store::kAlive);
     throw;
   }
-  release_retired();
 }
 
 void Database::set_additional_doc(const std::string &doc) {
@@ -526,6 +549,7 @@ void Database::set_additional_doc(const std::string &doc) {
   next.extra_len = doc.size();
   next.heap_used += doc.size();
   commit(next, {});
+  finish_write();
 }
 
 // Growth: a generation has a fixed size, so a batch that does not fit goes
@@ -584,15 +608,29 @@ void Database::rewrite(std::uint64_t capacity, std::uint64_t heap_capacity) {
     store::Object::remove(place_, place_.generation_object(fresh->number()));
     throw;
   }
-  if (root_) root_->publish_generation(fresh->number());
+  if (root_) retired_.reserve(retired_.size() + 1);  // nothing below may fail but the root's flush
+  std::exception_ptr not_durable;
+  if (root_) {
+    try {
+      root_->publish_generation(fresh->number());
+    } catch (...) {
+      // Readers follow the root as soon as it names G+1: if it does, the
+      // writer follows too, and reports the failed flush afterwards.
+      if (root_->generation() != fresh->number()) {
+        store::Object::remove(place_, place_.generation_object(fresh->number()));
+        throw;
+      }
+      not_durable = std::current_exception();
+    }
+  }
   std::shared_ptr<store::Generation> old = std::atomic_exchange(&gen_, fresh);
   index_.swap(index);
   head_ = s;
-  if (!root_) return;
-  store::Object::remove(place_, place_.generation_object(old->number()));
-  retired_.push_back(std::move(old));
-  retired_checked_ = {};
-  release_retired();
+  if (root_) {
+    store::Object::remove(place_, place_.generation_object(old->number()));
+    retired_.push_back(std::move(old));
+  }
+  if (not_durable) std::rethrow_exception(not_durable);
 }
 
 // Lets go of the retired generations no listed reader is on. Looking at
@@ -637,7 +675,9 @@ store::Snapshot Database::fill(store::Generation &fresh,
     s.extra_len = head_.extra_len;
     s.heap_used += s.extra_len;
   }
-  return fresh.commit(s, durable_);
+  s = fresh.commit(s, durable_);
+  if (durable_) fresh.make_durable();
+  return s;
 }
 
 // ---------------------------------------------------------------------------
@@ -661,6 +701,7 @@ std::size_t Database::remove(std::size_t n, const char *const *ids) {
   for (std::size_t i = 0; i < n; ++i)
     if (!ids[i]) throw Error(NVDB_EINVAL, "delete: id " + std::to_string(i) + " is NULL");
   std::lock_guard lock(write_mutex_);
+  before_write();
   // Room for the list of killed rows first: making room may move every
   // row to a new generation.
   make_room(0, n * sizeof(std::uint64_t));
@@ -676,7 +717,7 @@ std::size_t Database::remove(std::size_t n, const char *const *ids) {
   for (std::uint64_t row : rows) gen_->kill(row, next.epoch);
   commit(next, rows);
   for (std::string_view key : keys) index_.erase(std::string(key));
-  compact_if_mostly_dead();
+  finish_write();
   return rows.size();
 }
 
@@ -684,6 +725,7 @@ void Database::set_additional_data(std::string_view json_text) {
   check_writable();
   std::string doc = json::encode_object(json_text, "additional data", false);
   std::lock_guard lock(write_mutex_);
+  before_write();
   set_additional_doc(doc);
 }
 

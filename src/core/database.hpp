@@ -178,6 +178,8 @@ class Database {
   std::uint64_t live_heap_bytes() const;
   void rewrite(std::uint64_t capacity, std::uint64_t heap_capacity);
   void release_retired();
+  void before_write();
+  void finish_write();
   store::Snapshot fill(store::Generation &fresh, std::unordered_map<std::string, std::uint64_t> &index) const;
   store::Snapshot next_commit() const;
   void commit(store::Snapshot next, const std::vector<std::uint64_t> &killed);

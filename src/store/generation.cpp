@@ -3,6 +3,7 @@
 #define XXH_STATIC_LINKING_ONLY  // XXH64_state_t's size, for a state on the stack
 #include <xxhash.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "core/error.hpp"
@@ -23,11 +24,17 @@ std::shared_ptr<Generation> Generation::create(const Place &place, std::uint64_t
   } else {
     Object::remove(place, name);  // left over by a writer that died creating it
     object = Object::create(place, name, g.total_size, mode);
-    // Room for what is written through the mapping: everything but the
-    // vectors and codes, which only write_vectors() writes.
+    // Room for what is written through the mapping: the header, death
+    // stamps and row entries, and the heap. write_vectors() writes the rest
+    // (vectors, codes, aux) with pwrite, which reports a full filesystem
+    // itself; aux is reserved too, as it shares pages with the heap.
+    // Whole pages, so that no page written through the mapping can hold a
+    // block left unreserved (filesystems with blocks smaller than a page).
+    const std::uint64_t head_end = (g.vectors_off + kPage - 1) / kPage * kPage;
+    const std::uint64_t tail_start = g.aux_off / kPage * kPage;
     try {
-      object.reserve(0, g.vectors_off);
-      object.reserve(g.aux_off, g.total_size - g.aux_off);
+      object.reserve(0, std::min(head_end, g.total_size));
+      object.reserve(tail_start, g.total_size - tail_start);
     } catch (...) {
       Object::remove(place, name);
       throw;
@@ -212,7 +219,6 @@ Snapshot Generation::commit(Snapshot next, bool durable) {
   next.data_sum = one_flush || (file && !durable) ? data_checksum(next) : 0;
   if (durable && !one_flush) object_.sync_all();
   publish(*reinterpret_cast<DataHeader *>(base_), next);
-  if (durable) object_.sync_all();
   next.record_sum = 0;
   return next;
 }

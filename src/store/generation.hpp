@@ -106,11 +106,15 @@ class Generation {
   // Undoes kill() for deaths later than `epoch` (an abandoned commit).
   void revive_after(std::uint64_t epoch, std::uint64_t rows);
   // Makes `next` visible (its prev_* and killed_* fields describe what it
-  // adds) and returns it as recorded. With `durable`, it is on disk before
-  // this returns (files only): small commits in one flush, data and record
-  // together, checked at the next open by recover(); large ones in two,
-  // the data before the record.
+  // adds) and returns it as recorded; an exception means it was not
+  // published. With `durable` (files only), make_durable() then puts it on
+  // disk: small commits in one flush, data and record together, checked at
+  // the next open by recover(); large ones in two, the data (here, before
+  // publishing) and then the record.
   Snapshot commit(Snapshot next, bool durable);
+  // Flushes what the last commit published (files; a no-op otherwise).
+  // NVDB_EIO if the disk fails: the commit is visible all the same.
+  void make_durable() { object_.sync_all(); }
 
  private:
   Generation(Object &&object, std::string what, bool trusted);

@@ -56,7 +56,7 @@ int reserve_range(int fd, std::size_t offset, std::size_t len) {
 }
 
 Error space_error(int err, const std::string &name) {
-  return Error(err == ENOSPC ? NVDB_ENOMEM : NVDB_EIO, name + ": " + std::strerror(err));
+  return Error(err == ENOSPC || err == EDQUOT ? NVDB_ENOMEM : NVDB_EIO, name + ": " + std::strerror(err));
 }
 
 }  // namespace
@@ -197,6 +197,8 @@ void Object::reserve(std::size_t offset, std::size_t len) {
 
 void Object::write(std::size_t offset, const void *bytes, std::size_t len) {
   if (len == 0) return;
+  if (offset > size() || len > size() - offset)
+    throw Error(NVDB_EINTERNAL, name_ + ": a write past the end of the object");
   if (medium_ == Medium::memory) {
     std::memcpy(data() + offset, bytes, len);
     return;
