@@ -147,8 +147,7 @@ class VectorRun {
  public:
   VectorRun(store::Generation &gen, std::uint64_t first_row, std::size_t rows)
       : gen_(gen), dim_(gen.dim()), first_(first_row),
-        buffer_(std::clamp<std::size_t>(rows, 1, std::max<std::size_t>(1, kRunBytes / (dim_ * sizeof(float)))) *
-                dim_) {}
+        buffer_(std::clamp<std::size_t>(rows, 1, rows_per_run(dim_)) * dim_) {}
 
   // Where the next row's vector goes.
   float *next() {
@@ -164,7 +163,10 @@ class VectorRun {
   }
 
  private:
-  static constexpr std::size_t kRunBytes = std::size_t{1} << 20;
+  static std::size_t rows_per_run(std::size_t dim) {
+    constexpr std::size_t kRunBytes = std::size_t{1} << 20;
+    return std::max<std::size_t>(1, kRunBytes / (dim * sizeof(float)));
+  }
   store::Generation &gen_;
   std::size_t dim_;
   std::uint64_t first_;
@@ -569,7 +571,7 @@ void Database::compact_if_mostly_dead() {
 
 void Database::resize_for(std::uint64_t rows, std::uint64_t heap_bytes) {
   const std::uint64_t capacity = std::max(initial_capacity(dim_, 0), 2 * (head_.live + rows));
-  rewrite(capacity, heap_for(capacity, 2 * (live_heap_bytes() + heap_bytes)));
+  rewrite(capacity, 2 * (live_heap_bytes() + heap_bytes));
 }
 
 // The heap bytes the live rows and the additional data use.
@@ -591,13 +593,13 @@ void Database::compact() {
   std::lock_guard lock(write_mutex_);
   const std::uint64_t heap = live_heap_bytes();
   const std::uint64_t capacity = initial_capacity(dim_, head_.live + head_.live / 8);
-  rewrite(capacity, heap_for(capacity, heap + heap / 8));
+  rewrite(capacity, heap + heap / 8);
 }
 
-void Database::rewrite(std::uint64_t capacity, std::uint64_t heap_capacity) {
+void Database::rewrite(std::uint64_t capacity, std::uint64_t heap_payload) {
   auto fresh = store::Generation::create(place_, gen_->number() + 1, dim_,
                                          static_cast<std::uint32_t>(metric_), element_,
-                                         capacity, heap_capacity, permissions_);
+                                         capacity, heap_for(capacity, heap_payload), permissions_);
   std::unordered_map<std::string, std::uint64_t> index;
   store::Snapshot s;
   try {

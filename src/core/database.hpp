@@ -176,7 +176,7 @@ class Database {
   void compact_if_mostly_dead();
   void resize_for(std::uint64_t rows, std::uint64_t heap_bytes);
   std::uint64_t live_heap_bytes() const;
-  void rewrite(std::uint64_t capacity, std::uint64_t heap_capacity);
+  void rewrite(std::uint64_t capacity, std::uint64_t heap_payload);
   void release_retired();
   void before_write();
   void finish_write();

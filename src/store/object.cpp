@@ -55,6 +55,11 @@ int reserve_range(int fd, std::size_t offset, std::size_t len) {
   }
 }
 
+// Where an object lives in the filesystem, for stat() and messages.
+std::string path_of(const Place &place, const std::string &name) {
+  return place.medium == Medium::shm ? "/dev/shm/" + name : name;
+}
+
 Error space_error(int err, const std::string &name) {
   return Error(err == ENOSPC || err == EDQUOT ? NVDB_ENOMEM : NVDB_EIO, name + ": " + std::strerror(err));
 }
@@ -88,7 +93,7 @@ std::string Place::describe() const {
 Object Object::create(const Place &place, const std::string &name, std::size_t size, unsigned mode) {
   Object o;
   o.medium_ = place.medium;
-  o.name_ = place.medium == Medium::shm ? "/dev/shm/" + name : name;
+  o.name_ = path_of(place, name);
   try {
     bip::permissions perms(mode);
     if (place.medium == Medium::shm) {
@@ -131,7 +136,7 @@ Object Object::create(const Place &place, const std::string &name, std::size_t s
 Object Object::open(const Place &place, const std::string &name, bool writable) {
   Object o;
   o.medium_ = place.medium;
-  o.name_ = place.medium == Medium::shm ? "/dev/shm/" + name : name;
+  o.name_ = path_of(place, name);
   const bip::mode_t mode = writable ? bip::read_write : bip::read_only;
   try {
     if (place.medium == Medium::shm) {
@@ -185,9 +190,7 @@ void Object::remove(const Place &place, const std::string &name) {
 
 bool Object::exists(const Place &place, const std::string &name) {
   struct stat st;
-  if (place.medium == Medium::shm) return ::stat(("/dev/shm/" + name).c_str(), &st) == 0;
-  if (place.medium == Medium::file) return ::stat(name.c_str(), &st) == 0;
-  return false;
+  return place.medium != Medium::memory && ::stat(path_of(place, name).c_str(), &st) == 0;
 }
 
 void Object::reserve(std::size_t offset, std::size_t len) {
