@@ -32,7 +32,10 @@
  *     (an open-file-description lock the kernel releases when the handle is
  *     closed or its process dies); a second writer, in this process or
  *     another, gets NVDB_EBUSY. Readers (NVDB_OPEN_READ) take no lock, map
- *     the data read-only and cannot change it (NVDB_EREADONLY).
+ *     the data read-only and cannot change it (NVDB_EREADONLY). A reader
+ *     that may not write the store's root (its permissions) is outside the
+ *     reader table and holds a shared lock on the root instead, which only
+ *     tells the writer it exists (see Space).
  *   - What readers see: every read works from the newest commit at its
  *     start; a commit is visible to the next read that starts after the
  *     write returns, never in part. Readers never block the writer, nor the
@@ -47,9 +50,14 @@
  *   - Space: a full disk or /dev/shm is NVDB_ENOMEM ("... No space left
  *     on device") from the write that needed room, with nothing changed
  *     and the writer still usable, never a crash (on filesystems with
- *     fallocate, which reserves what is written through the mapping). A
- *     store has room for about twice its live rows (docs/storage.md);
- *     nvdb_compact shrinks it.
+ *     fallocate, which reserves what is written through the mapping).
+ *     Replaced and deleted records: in shm stores the writer writes new
+ *     records into their rows once no read can see them (each read
+ *     publishes its epoch in the reader table), so the store stays about
+ *     the size of its live records. Store files, and shm stores a reader
+ *     outside the reader table is open on, keep them until a rewrite: room
+ *     for about twice the live rows (docs/storage.md). nvdb_compact shrinks
+ *     either.
  *   - fork(): a handle belongs to the process that opened it; open again in
  *     the child (a writer's lock is not inherited by the child's copy).
  *   - Network filesystems: store files need coherent shared mappings and
@@ -547,9 +555,9 @@ NVDB_API int nvdb_copy(nvdb_db *dst, nvdb_db *src);
  *     holding its epoch's slot, and for a store file's commits of up to
  *     1 MB the checksum of the data the commit added (larger commits, shm
  *     and memory databases carry no data checksum);
- *   - every row entry of the newest sound commit, live or dead: id and
- *     metadata within the heap, the id 1 to NVDB_MAX_ID_BYTES bytes of
- *     UTF-8, the metadata a well-formed JSON object, a possible death stamp;
+ *   - every row entry visible at the newest sound commit (a writer may be
+ *     writing dead rows in place): id and metadata within the heap, the id
+ *     1 to NVDB_MAX_ID_BYTES bytes of UTF-8, the metadata a JSON object;
  *   - the live rows: their number equals the commit's count, no two share
  *     an id, every vector is finite and, under cosine, of unit length;
  *   - the additional data: a well-formed JSON object.
@@ -585,8 +593,9 @@ NVDB_API int nvdb_verify(nvdb_db *db, char **report);
 /**
  * Rewrites the live records into a new generation without dead rows, sized
  * for the live data plus an eighth, and removes the old one: the space of
- * deleted and replaced records is given back. Writers compact on their own
- * once dead rows outnumber live ones; this does it now. Readers keep
+ * deleted and replaced records is given back. Writers reuse dead rows or
+ * compact on their own once dead rows outnumber live ones (see PROCESSES,
+ * Space); this does it now. Readers keep
  * answering throughout: a query running on the old generation finishes
  * there, the next one follows the writer (see PROCESSES). One commit,
  * durable like any other: a crash leaves the old or the new generation.

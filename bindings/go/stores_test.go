@@ -246,12 +246,12 @@ func TestStoreVerifyAndCompact(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// Row 0's heap offset in generation 2 (dim 4, 1,024 rows: row entries start at 12288).
+	// Row 0's heap offset in generation 2 (dim 4, 1,024 rows: row entries start at 20480).
 	data, err := os.OpenFile(locator+".2", os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = data.WriteAt([]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, 12288)
+	_, err = data.WriteAt([]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, 20480)
 	if cerr := data.Close(); err != nil || cerr != nil {
 		t.Fatal(err, cerr)
 	}

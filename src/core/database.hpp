@@ -17,6 +17,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -145,10 +147,40 @@ class Database {
     // to store the vector as it is.
     std::vector<double> normalize_by;
   };
+  // An epoch a read of this handle is at. Until it is released, the writer
+  // reuses no row the read can see (a writer's own reads count in pins_, a
+  // reader's are published in its slot of the reader table).
+  class Pin {
+   public:
+    Pin() = default;
+    Pin(const Database *db, std::uint64_t epoch) : db_(db), epoch_(epoch) {}
+    Pin(Pin &&o) noexcept : db_(o.db_), epoch_(o.epoch_) { o.db_ = nullptr; }
+    Pin &operator=(Pin &&o) noexcept {
+      if (this != &o) {
+        if (db_) db_->unpin(epoch_);
+        db_ = o.db_;
+        epoch_ = o.epoch_;
+        o.db_ = nullptr;
+      }
+      return *this;
+    }
+    ~Pin() { if (db_) db_->unpin(epoch_); }
+   private:
+    const Database *db_ = nullptr;
+    std::uint64_t epoch_ = 0;
+  };
   // One commit of one generation: what a read works from.
   struct View {
     std::shared_ptr<store::Generation> gen;
     store::Snapshot snap;
+    Pin pin;
+  };
+  // Where a batch's records go: a row each (reused or appended) and its
+  // heap extent (the row's own when it reuses a row whose extent fits).
+  struct Placement {
+    std::vector<std::uint64_t> rows;
+    std::vector<bool> own_extent;
+    std::uint64_t appended = 0, heap_bytes = 0;
   };
 
   static std::unique_ptr<Database> open_store(const std::string &locator, const nvdb_options &opts);
@@ -165,6 +197,9 @@ class Database {
   void check_writable() const;
 
   View view() const;
+  void pin(View &v) const;
+  void unpin(std::uint64_t epoch) const;
+  void publish_pins() const;  // callers hold pins_mutex_
   struct Search;
   std::vector<float> query_vectors(std::size_t n, const float *vectors, bool batch) const;
   void follow_writer() const;
@@ -172,7 +207,10 @@ class Database {
   // Writer side; callers hold write_mutex_.
   UpsertReport apply(Batch &&batch);
   void set_additional_doc(const std::string &doc);
-  void make_room(std::uint64_t rows, std::uint64_t heap_bytes);
+  bool make_room(std::uint64_t rows, std::uint64_t heap_bytes);
+  void collect_free_rows();
+  Placement place(const Batch &batch, const std::vector<std::size_t> &order, std::size_t killed) const;
+  std::uint64_t list_room(std::uint64_t epoch, std::size_t rows) const;
   void compact_if_mostly_dead();
   void resize_for(std::uint64_t rows, std::uint64_t heap_bytes);
   std::uint64_t live_heap_bytes() const;
@@ -182,7 +220,10 @@ class Database {
   void finish_write();
   store::Snapshot fill(store::Generation &fresh, std::unordered_map<std::string, std::uint64_t> &index) const;
   store::Snapshot next_commit() const;
-  void commit(store::Snapshot next, const std::vector<std::uint64_t> &killed);
+  void commit(store::Snapshot next, const std::vector<std::uint64_t> &killed,
+              const std::vector<std::uint64_t> &born);
+  void forget_free_rows();
+  bool reuses_rows() const;
   void write_json_file(const std::string &path, const View &v) const;
 
   const std::uint32_t dim_;
@@ -212,6 +253,21 @@ class Database {
   // writer, not a reader in the middle of a query.
   std::vector<std::shared_ptr<store::Generation>> retired_;
   std::chrono::steady_clock::time_point retired_checked_;
+
+  // Row reuse (writers of shm stores; see reuses_rows()). Rows killed, by
+  // death epoch, until no
+  // read can see them; then free, for the next commits to write in place.
+  std::deque<std::pair<std::uint64_t, std::uint64_t>> dying_;  // (death, row)
+  std::vector<std::uint64_t> free_rows_;
+  std::chrono::steady_clock::time_point readers_reaped_;
+  // The heap extents the lists of killed and reused rows of a commit go
+  // in, one per epoch parity: a commit never writes over the lists of the
+  // commit before it, which recovery may fall back on.
+  store::HeapExtent lists_[2];
+
+  // Epochs this handle's reads are at, with their counts.
+  mutable std::mutex pins_mutex_;
+  mutable std::map<std::uint64_t, int> pins_;
 };
 
 }  // namespace nvdb

@@ -42,9 +42,9 @@ std::shared_ptr<Generation> Generation::create(const Place &place, std::uint64_t
   }
   auto *h = reinterpret_cast<DataHeader *>(object.data());
   init_header(*h, dim, metric, element, number, capacity, heap_capacity);
-  // Every row starts alive; a row is visible once a commit counts it.
-  auto *deaths = reinterpret_cast<std::uint64_t *>(object.data() + h->deaths_off);
-  std::fill(deaths, deaths + capacity, kAlive);
+  // A row no commit has written yet is visible to none.
+  auto *stamps = reinterpret_cast<RowStamp *>(object.data() + h->stamps_off);
+  std::fill(stamps, stamps + capacity, RowStamp{kAlive, kAlive});
   return std::shared_ptr<Generation>(
       new Generation(std::move(object), place.describe(), place.medium == Medium::memory));
 }
@@ -67,9 +67,8 @@ Generation::Generation(Object &&object, std::string what, bool trusted)
   aux_off_ = g.aux_off;
   code_bytes_ = kernels::code_bytes(element(), dim());  // 0 for float32
   if (!trusted_) {
-    const std::size_t words = (capacity() + 63) / 64;
-    checked_.reset(new std::atomic<std::uint64_t>[words]);
-    for (std::size_t i = 0; i < words; ++i) checked_[i].store(0, std::memory_order_relaxed);
+    checked_.reset(new std::atomic<std::uint64_t>[capacity()]);
+    for (std::size_t i = 0; i < capacity(); ++i) checked_[i].store(kAlive, std::memory_order_relaxed);
   }
 }
 
@@ -90,7 +89,7 @@ void Generation::check_row(std::uint64_t i) const {
 const char *Generation::row_problem(std::uint64_t i, std::uint64_t heap_limit) const {
   const RowEntry &r = rows()[i];
   const std::uint64_t len = std::uint64_t(r.id_len) + r.meta_len;
-  if (r.heap_off > heap_limit || len > heap_limit - r.heap_off)
+  if (r.heap_off > heap_limit || len > heap_limit - r.heap_off || r.heap_room < len)
     return "its id and metadata lie outside the heap";
   if (r.id_len == 0 || r.id_len > NVDB_MAX_ID_BYTES) return "its id length is out of range";
   if (!json::is_valid_utf8(heap(r.heap_off, r.id_len))) return "its id is not UTF-8";
@@ -103,11 +102,11 @@ const char *Generation::row_problem(std::uint64_t i, std::uint64_t heap_limit) c
 
 RowView Generation::row(std::uint64_t i) const {
   if (!trusted_) {
-    std::atomic<std::uint64_t> &word = checked_[i / 64];
-    const std::uint64_t bit = std::uint64_t(1) << (i % 64);
-    if (!(word.load(std::memory_order_acquire) & bit)) {
+    // A row written in place is another row: checked again.
+    const std::uint64_t birth = load_birth(stamps(), i);
+    if (checked_[i].load(std::memory_order_acquire) != birth) {
       check_row(i);
-      word.fetch_or(bit, std::memory_order_release);
+      checked_[i].store(birth, std::memory_order_release);
     }
   }
   const RowEntry &r = rows()[i];
@@ -120,17 +119,23 @@ void Generation::write_heap(std::uint64_t off, std::string_view bytes) {
   std::memcpy(base_ + header().heap_off + off, bytes.data(), bytes.size());
 }
 
-void Generation::write_entry(std::uint64_t row, std::uint64_t heap_off, std::string_view id,
-                             bool id_is_number, std::uint32_t id_pos, std::string_view meta) {
-  write_heap(heap_off, id);
-  write_heap(heap_off + id.size(), meta);
+void Generation::write_entry(std::uint64_t row, const HeapExtent &extent, std::string_view id,
+                             bool id_is_number, std::uint32_t id_pos, std::string_view meta,
+                             std::uint64_t epoch) {
+  write_heap(extent.off, id);
+  write_heap(extent.off + id.size(), meta);
   auto *entry = reinterpret_cast<RowEntry *>(base_ + header().rows_off) + row;
-  entry->heap_off = heap_off;
+  entry->heap_off = extent.off;
   entry->id_len = static_cast<std::uint32_t>(id.size());
   entry->meta_len = static_cast<std::uint32_t>(meta.size());
   entry->id_pos = id_pos;
   entry->flags = id_is_number ? kIdIsNumber : 0;
-  store_death(deaths_w(), row, kAlive);
+  entry->heap_room = extent.room;
+  entry->reserved = 0;
+  // Birth first: a reader of an older epoch that sees the death go back
+  // to kAlive sees this birth too, and skips the row.
+  store_birth(stamps_w(), row, epoch);
+  store_death(stamps_w(), row, kAlive);
 }
 
 void Generation::write_vectors(std::uint64_t first, std::uint64_t n, const float *vectors) {
@@ -145,16 +150,31 @@ void Generation::write_vectors(std::uint64_t first, std::uint64_t n, const float
   object_.write(aux_off_ + first * sizeof(kernels::RowAux), aux.data(), aux.size() * sizeof(kernels::RowAux));
 }
 
-void Generation::revive_after(std::uint64_t epoch, std::uint64_t rows) {
+void Generation::undo_after(std::uint64_t epoch, std::uint64_t rows) {
   for (std::uint64_t i = 0; i < rows; ++i) {
-    const std::uint64_t d = load_death(deaths(), i);
-    if (d != kAlive && d > epoch) store_death(deaths_w(), i, kAlive);
+    const std::uint64_t birth = load_birth(stamps(), i), death = load_death(stamps(), i);
+    if (birth != kAlive && birth > epoch)
+      abandon(i);  // written in place: what it held before is gone
+    else if (death != kAlive && death > epoch)
+      store_death(stamps_w(), i, kAlive);
   }
 }
 
-// What a commit added: its new row entries and vectors, its heap bytes
-// (ids, metadata, the list of rows it killed).
-std::uint64_t Generation::data_checksum(const Snapshot &s) const {
+// A list of rows in the heap, as a commit record names it; false if it
+// does not lie within the first heap_used bytes.
+bool Generation::read_list(std::uint64_t off, std::uint64_t count, std::uint64_t heap_used,
+                           std::vector<std::uint64_t> &out) const {
+  if (off > heap_used || count > (heap_used - off) / sizeof(std::uint64_t)) return false;
+  out.resize(count);
+  if (count) std::memcpy(out.data(), base_ + header().heap_off + off, count * sizeof(std::uint64_t));
+  return true;
+}
+
+// Everything a commit wrote: the rows it appended (entries, vectors,
+// codes), its new heap bytes, the rows it wrote in place with their ids
+// and metadata, and its lists of killed and reused rows. `born` must have
+// passed row_problem.
+std::uint64_t Generation::data_checksum(const Snapshot &s, const std::vector<std::uint64_t> &born) const {
   const DataHeader &h = header();
   XXH64_state_t state_on_stack;  // no allocation on the commit path
   XXH64_state_t *state = &state_on_stack;
@@ -169,6 +189,18 @@ std::uint64_t Generation::data_checksum(const Snapshot &s) const {
                  (s.rows - s.prev_rows) * sizeof(kernels::RowAux));
   }
   XXH64_update(state, base_ + h.heap_off + s.prev_heap, s.heap_used - s.prev_heap);
+  for (std::uint64_t row : born) {
+    const RowEntry &r = rows()[row];
+    XXH64_update(state, &r, sizeof r);
+    XXH64_update(state, base_ + h.heap_off + r.heap_off, std::uint64_t(r.id_len) + r.meta_len);
+    XXH64_update(state, vector(row), dim() * sizeof(float));
+    if (code_bytes_) {
+      XXH64_update(state, base_ + codes_off_ + row * code_bytes_, code_bytes_);
+      XXH64_update(state, base_ + aux_off_ + row * sizeof(kernels::RowAux), sizeof(kernels::RowAux));
+    }
+  }
+  XXH64_update(state, base_ + h.heap_off + s.killed_off, s.killed_count * sizeof(std::uint64_t));
+  XXH64_update(state, base_ + h.heap_off + s.born_off, s.born_count * sizeof(std::uint64_t));
   const std::uint64_t sum = XXH64_digest(state);
   return sum == 0 ? 1 : sum;  // 0 means "nothing to check"
 }
@@ -182,14 +214,16 @@ bool Generation::reached_disk(const Snapshot &s) const {
 
 bool Generation::matches_its_checksum(const Snapshot &s) const {
   if (s.data_sum == 0) return true;
-  if (s.killed_off < s.prev_heap || s.killed_count > (s.heap_used - s.killed_off) / 8) return false;
-  if (data_checksum(s) != s.data_sum) return false;
-  for (std::uint64_t i = 0; i < s.killed_count; ++i) {
-    std::uint64_t row;
-    std::memcpy(&row, base_ + header().heap_off + s.killed_off + 8 * i, sizeof row);
-    if (row >= s.rows || load_death(deaths(), row) != s.epoch) return false;
-  }
-  return true;
+  std::vector<std::uint64_t> killed, born;
+  if (!read_list(s.killed_off, s.killed_count, s.heap_used, killed) ||
+      !read_list(s.born_off, s.born_count, s.heap_used, born))
+    return false;
+  for (std::uint64_t row : killed)
+    if (row >= s.rows || load_death(stamps(), row) != s.epoch) return false;
+  for (std::uint64_t row : born)
+    if (row >= s.prev_rows || load_birth(stamps(), row) != s.epoch || row_problem(row, s.heap_used))
+      return false;
+  return data_checksum(s, born) == s.data_sum;
 }
 
 Snapshot Generation::recover() {
@@ -202,7 +236,7 @@ Snapshot Generation::recover() {
   return previous;
 }
 
-Snapshot Generation::commit(Snapshot next, bool durable) {
+Snapshot Generation::commit(Snapshot next, const std::vector<std::uint64_t> &born, bool durable) {
   const bool file = object_.medium() == Medium::file;
   // A small commit is flushed in one go, data and record together, and
   // carries a checksum of its data so that a crash that wrote the record
@@ -213,10 +247,10 @@ Snapshot Generation::commit(Snapshot next, bool durable) {
   constexpr std::uint64_t kOneFlushBytes = 1 << 20;
   const std::uint64_t row_bytes = sizeof(RowEntry) + dim() * sizeof(float) +
                                   (code_bytes_ ? code_bytes_ + sizeof(kernels::RowAux) : 0);
-  const std::uint64_t bytes = (next.rows - next.prev_rows) * row_bytes +
+  const std::uint64_t bytes = (next.rows - next.prev_rows + born.size()) * row_bytes +
                               (next.heap_used - next.prev_heap);
   const bool one_flush = file && bytes <= kOneFlushBytes;
-  next.data_sum = one_flush || (file && !durable) ? data_checksum(next) : 0;
+  next.data_sum = one_flush || (file && !durable) ? data_checksum(next, born) : 0;
   if (durable && !one_flush) object_.sync_all();
   publish(*reinterpret_cast<DataHeader *>(base_), next);
   next.record_sum = 0;

@@ -16,6 +16,13 @@
 
 namespace nvdb::store {
 
+// Heap bytes a row owns: its id and metadata, and room to spare for the
+// next record written in its place.
+struct HeapExtent {
+  std::uint64_t off = 0;
+  std::uint32_t room = 0;
+};
+
 struct RowView {
   std::string_view id;
   const char *meta;  // encoded doc (json/doc.hpp)
@@ -73,9 +80,11 @@ class Generation {
     return {element(), reinterpret_cast<const unsigned char *>(base_ + codes_off_),
             reinterpret_cast<const kernels::RowAux *>(base_ + aux_off_)};
   }
-  bool alive(std::uint64_t row, std::uint64_t epoch) const {
-    return load_death(deaths(), row) > epoch;
-  }
+  // Whether row i (below the snapshot's row count) is visible at `epoch`.
+  bool alive(std::uint64_t row, std::uint64_t epoch) const { return visible(stamps(), row, epoch); }
+  std::uint64_t death(std::uint64_t row) const { return load_death(stamps(), row); }
+  std::uint64_t birth(std::uint64_t row) const { return load_birth(stamps(), row); }
+  HeapExtent extent(std::uint64_t row) const { return {rows()[row].heap_off, rows()[row].heap_room}; }
   // Row i's id and metadata. In a generation another process may have
   // damaged, a row is checked the first time it is read (heap bounds, UTF-8
   // id, well-formed metadata; NVDB_ECORRUPT otherwise), so that attaching
@@ -93,35 +102,40 @@ class Generation {
   // Never throws for damage; O(size of the generation).
   Verification verify(bool unit_vectors) const;
 
-  // Writer side. Rows and heap bytes go past the last commit, where no
-  // reader looks; kill() stamps a death that readers of older epochs ignore.
-  // A row is its entry (id and metadata in the heap) and its vector;
-  // vectors go in runs of rows, each in one write of the object, with their
-  // compact codes (NVDB_ENOMEM when a store's filesystem is full).
-  void write_entry(std::uint64_t row, std::uint64_t heap_off, std::string_view id, bool id_is_number,
-                   std::uint32_t id_pos, std::string_view meta);
+  // Writer side. Rows and heap bytes go past the last commit, or into rows
+  // no reader can see any more (the writer's reader table and pins say
+  // which); kill() stamps a death that readers of older epochs ignore.
+  // A row is its entry (id and metadata in its heap extent), its stamps
+  // (born at `epoch`) and its vector; vectors go in runs of rows, each in
+  // one write of the object, with their compact codes (NVDB_ENOMEM when a
+  // store's filesystem is full).
+  void write_entry(std::uint64_t row, const HeapExtent &extent, std::string_view id, bool id_is_number,
+                   std::uint32_t id_pos, std::string_view meta, std::uint64_t epoch);
   void write_vectors(std::uint64_t first, std::uint64_t n, const float *vectors);
   void write_heap(std::uint64_t off, std::string_view bytes);
-  void kill(std::uint64_t row, std::uint64_t epoch) { store_death(deaths_w(), row, epoch); }
-  // Undoes kill() for deaths later than `epoch` (an abandoned commit).
-  void revive_after(std::uint64_t epoch, std::uint64_t rows);
-  // Makes `next` visible (its prev_* and killed_* fields describe what it
-  // adds) and returns it as recorded; an exception means it was not
-  // published. With `durable` (files only), make_durable() then puts it on
-  // disk: small commits in one flush, data and record together, checked at
-  // the next open by recover(); large ones in two, the data (here, before
-  // publishing) and then the record.
-  Snapshot commit(Snapshot next, bool durable);
+  void kill(std::uint64_t row, std::uint64_t epoch) { store_death(stamps_w(), row, epoch); }
+  // A row written for a commit that never happened: visible at no epoch.
+  void abandon(std::uint64_t row) { store_death(stamps_w(), row, 0); }
+  // Undoes what commits after `epoch` did to the first `rows` rows (a
+  // writer died, or a commit failed): their deaths go, their rows written
+  // in place are abandoned.
+  void undo_after(std::uint64_t epoch, std::uint64_t rows);
+  // Makes `next` visible (its prev_*, killed_* and born_* fields describe
+  // what it adds; `born` is the list born_* names) and returns it as
+  // recorded; an exception means it was not published. With `durable`
+  // (files only), make_durable() then puts it on disk: small commits in one
+  // flush, data and record together, checked at the next open by
+  // recover(); large ones in two, the data (here, before publishing) and
+  // then the record.
+  Snapshot commit(Snapshot next, const std::vector<std::uint64_t> &born, bool durable);
   // Flushes what the last commit published (files; a no-op otherwise).
   // NVDB_EIO if the disk fails: the commit is visible all the same.
   void make_durable() { object_.sync_all(); }
 
  private:
   Generation(Object &&object, std::string what, bool trusted);
-  const std::uint64_t *deaths() const {
-    return reinterpret_cast<const std::uint64_t *>(base_ + header().deaths_off);
-  }
-  std::uint64_t *deaths_w() { return reinterpret_cast<std::uint64_t *>(base_ + header().deaths_off); }
+  const RowStamp *stamps() const { return reinterpret_cast<const RowStamp *>(base_ + header().stamps_off); }
+  RowStamp *stamps_w() { return reinterpret_cast<RowStamp *>(base_ + header().stamps_off); }
   const RowEntry *rows() const { return reinterpret_cast<const RowEntry *>(base_ + header().rows_off); }
   void check_row(std::uint64_t row) const;
   // What is wrong with row i's entry, or nullptr: its id and metadata must
@@ -129,7 +143,9 @@ class Generation {
   const char *row_problem(std::uint64_t i, std::uint64_t heap_limit) const;
   void verify_records(Verification &v) const;
   void verify_rows(Verification &v, bool unit_vectors) const;
-  std::uint64_t data_checksum(const Snapshot &s) const;
+  bool read_list(std::uint64_t off, std::uint64_t count, std::uint64_t heap_used,
+                 std::vector<std::uint64_t> &out) const;
+  std::uint64_t data_checksum(const Snapshot &s, const std::vector<std::uint64_t> &born) const;
   // Whether a commit's data is all there: always, within the boot that made
   // it; otherwise as its data checksum says (commits flushed in one go).
   bool reached_disk(const Snapshot &s) const;
@@ -142,7 +158,8 @@ class Generation {
   std::string what_;
   bool trusted_;  // private memory: nobody else writes it
   std::atomic<std::uint64_t> torn_{0};  // record_sum of a commit set aside by recover()
-  // One bit per row: checked already (untrusted generations only).
+  // Per row, the birth of the entry checked already, kAlive for none
+  // (untrusted generations only).
   std::unique_ptr<std::atomic<std::uint64_t>[]> checked_;
 };
 

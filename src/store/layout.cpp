@@ -17,7 +17,7 @@ namespace {
 std::uint64_t align_up(std::uint64_t v, std::uint64_t a) { return (v + a - 1) / a * a; }
 
 // The fields of a slot the checksum covers, epoch through data_sum.
-constexpr std::size_t kSlotFields = 11;
+constexpr std::size_t kSlotFields = 13;
 static_assert(offsetof(MetaSlot, checksum) - offsetof(MetaSlot, epoch) == kSlotFields * 8,
               "the checksum covers the fields between seq and itself");
 
@@ -47,7 +47,7 @@ SlotState classify(const SlotCopy &c, const DataHeader &h, Snapshot &out) {
   if (c.seq & 1) return SlotState::being_written;
   if (checksum(c.f, sizeof c.f) != c.sum) return SlotState::bad_checksum;
   const std::uint64_t *f = c.f;
-  out = Snapshot{f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], c.sum, c.boot};
+  out = Snapshot{f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11], f[12], c.sum, c.boot};
   const bool in_range = out.rows <= h.capacity && out.heap_used <= h.heap_capacity &&
                         out.live <= out.rows && out.extra_off <= out.heap_used &&
                         out.extra_len <= out.heap_used - out.extra_off &&
@@ -89,8 +89,8 @@ Geometry geometry(std::uint32_t dim, ElementType element, std::uint64_t capacity
                   std::uint64_t heap_capacity) {
   const bool compact = element != ElementType::float32;
   Geometry g;
-  g.deaths_off = kPage;
-  g.rows_off = align_up(g.deaths_off + capacity * sizeof(std::uint64_t), 64);
+  g.stamps_off = kPage;
+  g.rows_off = align_up(g.stamps_off + capacity * sizeof(RowStamp), 64);
   g.vectors_off = align_up(g.rows_off + capacity * sizeof(RowEntry), 64);
   g.codes_off = align_up(g.vectors_off + capacity * dim * sizeof(float), 64);
   g.aux_off = align_up(g.codes_off + capacity * kernels::code_bytes(element, dim), 64);
@@ -115,7 +115,7 @@ void init_header(DataHeader &h, std::uint32_t dim, std::uint32_t metric, Element
   h.capacity = capacity;
   h.heap_capacity = heap_capacity;
   const Geometry g = geometry(dim, element, capacity, heap_capacity);
-  h.deaths_off = g.deaths_off;
+  h.stamps_off = g.stamps_off;
   h.rows_off = g.rows_off;
   h.vectors_off = g.vectors_off;
   h.heap_off = g.heap_off;
@@ -146,7 +146,7 @@ void check_header(const void *base, std::size_t size, const std::string &what) {
     throw Error(NVDB_ECORRUPT, what + ": header values out of range");
   const Geometry g =
       geometry(h.dim, static_cast<ElementType>(h.element_type), h.capacity, h.heap_capacity);
-  if (g.deaths_off != h.deaths_off || g.rows_off != h.rows_off || g.vectors_off != h.vectors_off ||
+  if (g.stamps_off != h.stamps_off || g.rows_off != h.rows_off || g.vectors_off != h.vectors_off ||
       g.heap_off != h.heap_off || g.total_size != h.total_size)
     throw Error(NVDB_ECORRUPT, what + ": header geometry is inconsistent");
   if (size < h.total_size)
@@ -195,7 +195,8 @@ void publish(DataHeader &h, const Snapshot &s) {
   __atomic_thread_fence(__ATOMIC_RELEASE);
   const std::uint64_t f[kSlotFields] = {s.epoch,     s.rows,      s.heap_used,  s.live,
                                         s.extra_off, s.extra_len, s.prev_rows,  s.prev_heap,
-                                        s.killed_off, s.killed_count, s.data_sum};
+                                        s.killed_off, s.killed_count, s.born_off,
+                                        s.born_count, s.data_sum};
   for (std::size_t i = 0; i < kSlotFields; ++i) store(fields(slot)[i], f[i]);
   store(slot.checksum, checksum(f, sizeof f));
   store(slot.boot, current_boot());

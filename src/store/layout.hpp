@@ -4,19 +4,23 @@
 //
 //   DataHeader (one page)  magic, format version, layout descriptor,
 //                          geometry, header checksum, two MetaSlots
-//   deaths   u64 x capacity           epoch at which each row died, or kAlive
+//   stamps   RowStamp x capacity      the commits that wrote and killed each row
 //   rows     RowEntry x capacity      where each row's id and metadata are
 //   vectors  float x capacity x dim   64-byte aligned, row-major
 //   codes    compact element types only (kernels/compact.hpp): the rows
 //            in 16 or 8 bits, what the scan reads, 64-byte aligned
 //   aux      RowAux x capacity        compact types only: scale, norm
-//   heap     heap_capacity bytes      ids and metadata docs, appended
+//   heap     heap_capacity bytes      ids and metadata docs, commit lists
 //
-// A generation never grows: when it is full, or mostly dead, the writer
-// copies the live rows into a new generation (growth and compaction are
-// the same operation). Rows are only appended, so everything below a
-// commit's row count is immutable, except death stamps, which only ever go
-// from kAlive to the epoch of the commit that deleted the row.
+// Row i is visible at epoch e when i < rows and birth <= e < death. A row
+// a commit replaced or deleted is written again in place (reused) once no
+// reader can still see it: once every reader reads at an epoch at or after
+// its death, and the commit record before the last does not depend on it.
+// Its heap extent goes with it when the new id and metadata fit. Nothing a
+// reader can see is ever overwritten; the rest is appended. A generation
+// never grows: when it is full, or mostly dead (readers that hold reuse
+// back), the writer copies the live rows into a new generation (growth and
+// compaction are the same operation).
 #pragma once
 
 #include <cstddef>
@@ -27,7 +31,7 @@
 
 namespace nvdb::store {
 
-constexpr std::uint32_t kFormatVersion = 1;
+constexpr std::uint32_t kFormatVersion = 2;
 constexpr char kDataMagic[8] = {'N', 'V', 'D', 'B', 'D', 'A', 'T', 'A'};
 constexpr std::uint64_t kAlive = UINT64_MAX;
 constexpr std::uint32_t kEndianMark = 0x01020304;
@@ -49,24 +53,24 @@ struct MetaSlot {
   std::uint64_t extra_len;  // 0: never set
   // What this commit added, so that after a machine crash a reader can tell
   // whether all of it reached the disk (commits flushed in one go): rows
-  // from prev_rows, heap bytes from prev_heap, and the rows it killed (a u64
-  // list in the heap), summed in data_sum. data_sum 0: the data was flushed
-  // before this record, nothing to check.
-  std::uint64_t prev_rows, prev_heap, killed_off, killed_count, data_sum;
+  // from prev_rows, heap bytes from prev_heap, the rows it killed and the
+  // rows it wrote in place (u64 lists in the heap), summed in data_sum.
+  // data_sum 0: the data was flushed before this record, nothing to check.
+  std::uint64_t prev_rows, prev_heap, killed_off, killed_count, born_off, born_count, data_sum;
   std::uint64_t checksum;   // of epoch .. data_sum
   // The boot of the machine that made this commit (a hash of Linux's
   // boot_id; 0 = unknown). Only a machine crash can leave a record on disk
   // without its data, so a process of the same boot skips the data check
   // (not covered by the checksum: a damaged value just means checking).
   std::uint64_t boot;
-  std::uint64_t pad[2];
 };
 static_assert(sizeof(MetaSlot) == 128, "commit records are two cache lines");
 
 // The committed state a reader works from, copied out of a MetaSlot.
 struct Snapshot {
   std::uint64_t epoch = 0, rows = 0, heap_used = 0, live = 0, extra_off = 0, extra_len = 0;
-  std::uint64_t prev_rows = 0, prev_heap = 0, killed_off = 0, killed_count = 0, data_sum = 0;
+  std::uint64_t prev_rows = 0, prev_heap = 0, killed_off = 0, killed_count = 0;
+  std::uint64_t born_off = 0, born_count = 0, data_sum = 0;
   std::uint64_t record_sum = 0;  // the slot's checksum: names this commit record
   std::uint64_t boot = 0;
 };
@@ -74,12 +78,22 @@ struct Snapshot {
 // This machine's current boot, as MetaSlot::boot records it (0 if unknown).
 std::uint64_t current_boot();
 
+// The commits that wrote and killed a row: birth is the epoch of the commit
+// that wrote it, death that of the commit that replaced or deleted it
+// (kAlive until then; 0 for a row a failed commit wrote, never visible).
+struct RowStamp {
+  std::uint64_t birth;
+  std::uint64_t death;
+};
+
 struct RowEntry {
-  std::uint64_t heap_off;  // id bytes, then the metadata doc
+  std::uint64_t heap_off;   // id bytes, then the metadata doc
   std::uint32_t id_len;
   std::uint32_t meta_len;
-  std::uint32_t id_pos;    // nano-vectordb: where "__id__" goes among the keys
-  std::uint32_t flags;     // kIdIsNumber
+  std::uint32_t id_pos;     // nano-vectordb: where "__id__" goes among the keys
+  std::uint32_t flags;      // kIdIsNumber
+  std::uint32_t heap_room;  // bytes at heap_off the row owns (>= id_len + meta_len)
+  std::uint32_t reserved;
 };
 constexpr std::uint32_t kIdIsNumber = 1;
 
@@ -97,7 +111,7 @@ struct DataHeader {
   std::uint64_t generation;
   std::uint64_t capacity;       // rows
   std::uint64_t heap_capacity;  // bytes
-  std::uint64_t deaths_off, rows_off, vectors_off, heap_off, total_size;
+  std::uint64_t stamps_off, rows_off, vectors_off, heap_off, total_size;
   std::uint64_t header_checksum;  // of every byte before this field
   std::uint64_t pad[2];
   MetaSlot meta[2];
@@ -110,7 +124,7 @@ static_assert(offsetof(DataHeader, meta) % 64 == 0, "meta slots are cache-line a
 // corrupt. The compact areas (codes, aux) are empty for float32 and, being
 // derived, need no field of their own in the header.
 struct Geometry {
-  std::uint64_t deaths_off, rows_off, vectors_off, codes_off, aux_off, heap_off, total_size;
+  std::uint64_t stamps_off, rows_off, vectors_off, codes_off, aux_off, heap_off, total_size;
 };
 Geometry geometry(std::uint32_t dim, ElementType element, std::uint64_t capacity,
                   std::uint64_t heap_capacity);
@@ -140,12 +154,24 @@ SlotState inspect_slot(const DataHeader &h, int index, Snapshot &out);
 // Publishes s as the next commit (the writer only).
 void publish(DataHeader &h, const Snapshot &s);
 
-// Death stamps are read by readers while the writer sets them.
-inline std::uint64_t load_death(const std::uint64_t *deaths, std::uint64_t row) {
-  return __atomic_load_n(deaths + row, __ATOMIC_RELAXED);
+// Stamps are read by readers while the writer sets them. A row written in
+// place gets its birth before its death goes back to kAlive (release), so
+// a reader that loads the death (acquire) and then the birth never sees a
+// row of a later commit as visible.
+inline std::uint64_t load_death(const RowStamp *stamps, std::uint64_t row) {
+  return __atomic_load_n(&stamps[row].death, __ATOMIC_ACQUIRE);
 }
-inline void store_death(std::uint64_t *deaths, std::uint64_t row, std::uint64_t epoch) {
-  __atomic_store_n(deaths + row, epoch, __ATOMIC_RELAXED);
+inline std::uint64_t load_birth(const RowStamp *stamps, std::uint64_t row) {
+  return __atomic_load_n(&stamps[row].birth, __ATOMIC_RELAXED);
+}
+inline void store_death(RowStamp *stamps, std::uint64_t row, std::uint64_t epoch) {
+  __atomic_store_n(&stamps[row].death, epoch, __ATOMIC_RELEASE);
+}
+inline void store_birth(RowStamp *stamps, std::uint64_t row, std::uint64_t epoch) {
+  __atomic_store_n(&stamps[row].birth, epoch, __ATOMIC_RELAXED);
+}
+inline bool visible(const RowStamp *stamps, std::uint64_t row, std::uint64_t epoch) {
+  return load_death(stamps, row) > epoch && load_birth(stamps, row) <= epoch;
 }
 
 }  // namespace nvdb::store

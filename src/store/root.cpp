@@ -52,8 +52,27 @@ struct Root::Slot {
   std::uint32_t pad;
   std::uint64_t start;  // process_start_time(pid) when claimed
   std::uint64_t generation;
-  std::uint64_t reserved;
+  std::uint64_t epoch;  // the oldest epoch a read of this reader is at; 0: none
 };
+
+namespace {
+
+// Record locks on the root's first bytes: the writer's, and the shared
+// one readers outside the reader table hold (they cannot write a slot).
+constexpr off_t kWriterByte = 0;
+constexpr off_t kUnlistedReaderByte = 1;
+
+struct flock one_byte(short type, off_t at) {
+  struct flock lk;
+  std::memset(&lk, 0, sizeof lk);
+  lk.l_type = type;
+  lk.l_whence = SEEK_SET;
+  lk.l_start = at;
+  lk.l_len = 1;
+  return lk;
+}
+
+}  // namespace
 
 Root::Header *Root::header() const {
   static_assert(sizeof(Header) == 64 && sizeof(Slot) == 32, "the root layout is part of the format");
@@ -89,6 +108,12 @@ bool Root::map_existing(bool reader) {
   }
   object_ = Object::open(place_, place_.base, false);
   writable_ = false;
+  // Unlisted, this reader tells the writer it exists by a shared lock the
+  // kernel drops when it closes the root or dies: while any is held, the
+  // writer reuses no row (it cannot know which ones such a reader sees).
+  struct flock lk = one_byte(F_RDLCK, kUnlistedReaderByte);
+  if (::fcntl(object_.fd(), F_OFD_SETLK, &lk) != 0)
+    throw Error(NVDB_EIO, place_.describe() + ": cannot lock the root: " + std::strerror(errno));
   return true;
 }
 
@@ -153,12 +178,7 @@ Root Root::open(const Place &place, bool create, bool writer, unsigned mode) {
 }
 
 void Root::lock_writer() {
-  struct flock lk;
-  std::memset(&lk, 0, sizeof lk);
-  lk.l_type = F_WRLCK;
-  lk.l_whence = SEEK_SET;
-  lk.l_start = 0;
-  lk.l_len = 1;
+  struct flock lk = one_byte(F_WRLCK, kWriterByte);
   if (::fcntl(object_.fd(), F_OFD_SETLK, &lk) != 0) {
     if (errno == EAGAIN || errno == EACCES)
       throw Error(NVDB_EBUSY, place_.describe() + ": already open for writing (by process " +
@@ -193,6 +213,7 @@ void Root::attach_reader(std::uint64_t generation) {
       if (!__atomic_compare_exchange_n(&s[i].pid, &expected, me, false, __ATOMIC_ACQ_REL,
                                        __ATOMIC_RELAXED))
         continue;
+      store(s[i].epoch, std::uint64_t{0});
       store(s[i].start, start);
       store(s[i].generation, generation);
       slot_ = static_cast<int>(i);
@@ -209,8 +230,28 @@ void Root::set_reader_generation(std::uint64_t generation) {
 
 void Root::detach_reader() {
   if (slot_ < 0) return;
+  store(slots()[slot_].epoch, std::uint64_t{0});
   store(slots()[slot_].pid, std::int32_t{0});
   slot_ = -1;
+}
+
+bool Root::set_reader_epoch(std::uint64_t epoch) {
+  if (slot_ < 0) return false;
+  __atomic_store_n(&slots()[slot_].epoch, epoch, __ATOMIC_SEQ_CST);
+  return true;
+}
+
+std::uint64_t Root::oldest_reader_epoch() const {
+  struct flock lk = one_byte(F_WRLCK, kUnlistedReaderByte);
+  if (::fcntl(object_.fd(), F_OFD_GETLK, &lk) != 0 || lk.l_type != F_UNLCK) return 0;
+  std::uint64_t oldest = kAlive;
+  const Slot *s = slots();
+  for (std::uint32_t i = 0; i < header()->slot_count; ++i) {
+    if (load(s[i].pid) == 0) continue;
+    const std::uint64_t e = __atomic_load_n(&s[i].epoch, __ATOMIC_SEQ_CST);
+    if (e != 0 && e < oldest) oldest = e;
+  }
+  return oldest;
 }
 
 std::vector<ReaderInfo> Root::readers() {

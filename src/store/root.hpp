@@ -1,7 +1,8 @@
 // The root object of a shared or persistent store: which generation of
 // data is current, who the writer is, and which readers are attached.
-// Every process maps it read-write (readers write only their own slot);
-// the data itself is mapped read-only by readers.
+// Every process maps it read-write (readers write only their own slot:
+// which generation they are on, and which epoch their reads are at); the
+// data itself is mapped read-only by readers.
 //
 // The writer holds an open-file-description lock (F_OFD_SETLK) on the root:
 // the kernel drops it when the writer's descriptor closes, including when
@@ -48,6 +49,14 @@ class Root {
   void attach_reader(std::uint64_t generation);
   void set_reader_generation(std::uint64_t generation);
   void detach_reader();
+  // Publishes the oldest epoch this handle's reads are at (0: none), so
+  // that the writer reuses no row they can see; false for a reader outside
+  // the reader table. Sequentially consistent: a reader publishes, then
+  // checks that the commit it pinned is still the newest.
+  bool set_reader_epoch(std::uint64_t epoch);
+  // The writer: the oldest epoch a listed reader is reading at, kAlive if
+  // none; 0 while a reader outside the table (a read-only root) is open.
+  std::uint64_t oldest_reader_epoch() const;
   // Live readers; slots of dead processes are cleared on the way.
   std::vector<ReaderInfo> readers();
 

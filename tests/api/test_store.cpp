@@ -228,14 +228,14 @@ BOOST_AUTO_TEST_CASE(an_incomplete_last_commit_is_set_aside) {
   nvdb_close(w);
   {
     // Row 2's vector never reached the disk. Vectors start after the header
-    // page, 1,024 death stamps and 1,024 row entries of 24 bytes.
+    // page, 1,024 row stamps of 16 bytes and 1,024 row entries of 32.
     std::fstream f(dir.file("torn.nvdb.1"), std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(4096 + 1024 * 8 + 1024 * 24 + 2 * 4 * sizeof(float));
+    f.seekp(4096 + 1024 * 16 + 1024 * 32 + 2 * 4 * sizeof(float));
     f.write("\x11\x22\x33\x44", 4);
     // And the machine booted again since: the commit records (MetaSlots of
     // 128 bytes at offset 128) name no boot, so the data is checked.
     for (int slot = 0; slot < 2; ++slot) {
-      f.seekp(128 + 128 * slot + 104);  // MetaSlot::boot
+      f.seekp(128 + 128 * slot + 120);  // MetaSlot::boot
       f.write("\0\0\0\0\0\0\0\0", 8);
     }
   }
@@ -314,7 +314,7 @@ BOOST_AUTO_TEST_CASE(corrupt_or_foreign_stores_are_refused) {
   // A damaged row is found when it is first read, not at attach (which
   // stays O(1)): here row 0's heap offset (rows start after the header page
   // and 1,024 death stamps).
-  patch(4096 + 1024 * 8, std::string(8, '\xff'));
+  patch(4096 + 1024 * 16, std::string(8, '\xff'));
   nvdb_db *damaged = open_db(loc, NVDB_OPEN_READ, 0);
   const char *id = "a";
   nvdb_records *recs = nullptr;
@@ -399,28 +399,28 @@ BOOST_AUTO_TEST_CASE(verify_reports_each_kind_of_damage) {
   nvdb_db *w = open_db(loc, NVDB_OPEN_CREATE);
   for (const char *id : {"a", "b", "c", "d"}) put(w, id, {1, 2, 3, 4});  // epochs 2 to 5
   nvdb_close(w);
-  // dim 4, capacity 1,024: death stamps at 4096, row entries (24 bytes) at
-  // 12288, vectors at 36864, the heap at 53248. The commit records of
+  // dim 4, capacity 1,024: row stamps at 4096, row entries (32 bytes) at
+  // 20480, vectors at 53248, the heap at 69632. The commit records of
   // epochs 4 and 5 cover rows 2 and 3 with a checksum; rows 0 and 1 only
   // the row checks.
   const std::string data = dir.file("victim.nvdb.1");
   const std::string original = slurp_file(data);
   std::uint64_t row1_heap = 0;
-  std::memcpy(&row1_heap, original.data() + 12288 + 24, sizeof row1_heap);
+  std::memcpy(&row1_heap, original.data() + 20480 + 32, sizeof row1_heap);
   const float nan = std::numeric_limits<float>::quiet_NaN();
   struct Case {
     std::streamoff at;
     std::string bytes, part, message;
   };
   for (const Case &c : std::vector<Case>{
-           {12288, std::string(8, '\xff'), "row", "row 0: its id and metadata lie outside the heap"},
-           {53248, "\xff", "row", "row 0: its id is not UTF-8"},
-           {36864 + 4, std::string(reinterpret_cast<const char *>(&nan), 4), "vector",
+           {20480, std::string(8, '\xff'), "row", "row 0: its id and metadata lie outside the heap"},
+           {69632, "\xff", "row", "row 0: its id is not UTF-8"},
+           {53248 + 4, std::string(reinterpret_cast<const char *>(&nan), 4), "vector",
             "row 0: its vector has a NaN"},
-           {36864, std::string("\x00\x00\x80\x40", 4), "vector", "row 0: its vector is not of unit length"},
-           {53248 + static_cast<std::streamoff>(row1_heap), "a", "id", "row 1: id \\\"a\\\" is also"},
+           {53248, std::string("\x00\x00\x80\x40", 4), "vector", "row 0: its vector is not of unit length"},
+           {69632 + static_cast<std::streamoff>(row1_heap), "a", "id", "row 1: id \\\"a\\\" is also"},
            {128 + 16, "\x05", "commit record", "commit record 0: checksum mismatch"},
-           {36864 + 3 * 16, "\x01", "data", "commit record 1 (epoch 5): the rows"},
+           {53248 + 3 * 16, "\x01", "data", "commit record 1 (epoch 5): the rows"},
        }) {
     BOOST_TEST_CONTEXT(c.message) {
       patch_file(data, c.at, c.bytes);
@@ -444,6 +444,158 @@ BOOST_AUTO_TEST_CASE(verify_reports_each_kind_of_damage) {
   BOOST_TEST(v.mentions("header checksum mismatch"), v.report);
   nvdb_close(r);
   patch_file(data, 0, original);
+}
+
+std::uint64_t info_number(nvdb_db *db, const std::string &field) {
+  char *info = nullptr;
+  BOOST_REQUIRE_EQUAL(nvdb_info(db, &info), NVDB_OK);
+  const std::string text(info);
+  nvdb_free(info);
+  const std::size_t at = text.find("\"" + field + "\":");
+  BOOST_REQUIRE_MESSAGE(at != std::string::npos, text);
+  return std::strtoull(text.c_str() + at + field.size() + 3, nullptr, 10);
+}
+
+// Replaces records r0 .. r{n-1} in batches of 100: vector (1, i, 0, 0) in
+// round 0, (0, 0, 1, i) after; metadata {"round": round}.
+int replace_all(nvdb_db *w, int n, int round) {
+  for (int start = 0; start < n; start += 100) {
+    std::vector<std::string> names, metas;
+    std::vector<float> vecs;
+    for (int i = start; i < std::min(n, start + 100); ++i) {
+      names.push_back("r" + std::to_string(i));
+      metas.push_back("{\"round\":" + std::to_string(round) + "}");
+      const std::vector<float> v = round == 0 ? std::vector<float>{1, float(i), 0, 0}
+                                              : std::vector<float>{0, 0, 1, float(i)};
+      vecs.insert(vecs.end(), v.begin(), v.end());
+    }
+    std::vector<const char *> ids, ms;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      ids.push_back(names[i].c_str());
+      ms.push_back(metas[i].c_str());
+    }
+    const int st = nvdb_upsert(w, ids.size(), ids.data(), vecs.data(), vecs.size(), ms.data(), nullptr);
+    if (st != NVDB_OK) return st;
+  }
+  return NVDB_OK;
+}
+
+nvdb_db *open_no_sync(const std::string &locator, unsigned permissions = 0) {
+  nvdb_options opts = NVDB_OPTIONS_INIT;
+  opts.dim = 4;
+  opts.mode = NVDB_OPEN_CREATE;
+  opts.flags = NVDB_FLAG_NO_SYNC;
+  opts.permissions = permissions;
+  nvdb_db *db = nullptr;
+  BOOST_REQUIRE_MESSAGE(nvdb_open(&db, locator.c_str(), &opts) == NVDB_OK, nvdb_errmsg());
+  return db;
+}
+
+// A shared-memory store writes a replaced record into a row no reader can
+// see any more: the rows stay about as many as the records, and no
+// generation is rewritten. Store files append (durable ones for the cost
+// of scattered flushes, NO_SYNC ones so that a power loss that keeps only
+// an older commit record finds its rows whole).
+BOOST_AUTO_TEST_CASE(replaced_records_reuse_rows_no_reader_sees) {
+  TempDir dir;
+  ShmName shm("reuse");
+  for (const std::string &loc : {shm.locator(), dir.file("nosync.nvdb")}) {
+    const bool shared = loc == shm.locator();
+    BOOST_TEST_CONTEXT(loc) {
+      nvdb_db *w = open_no_sync(loc);
+      BOOST_REQUIRE_EQUAL(replace_all(w, 1000, 0), NVDB_OK);
+      nvdb_db *r = open_db(loc, NVDB_OPEN_READ, 0);  // attached, between queries
+      // The first round grows the generation (capacity 1,024 rows) once.
+      BOOST_REQUIRE_EQUAL(replace_all(w, 1000, 1), NVDB_OK);
+      const std::uint64_t generation = info_number(w, "generation");
+      for (int round = 2; round <= 20; ++round) BOOST_REQUIRE_EQUAL(replace_all(w, 1000, round), NVDB_OK);
+      if (shared) {
+        // The last two commits' dead rows wait: the commit record before
+        // the last one must stay whole.
+        BOOST_TEST(info_number(w, "rows") <= 1200u);
+        BOOST_TEST(info_number(w, "generation") == generation);
+      } else {
+        BOOST_TEST(info_number(w, "generation") > generation);  // rewritten to reclaim
+      }
+      BOOST_TEST(count(r) == 1000u);
+      nvdb_query_options o = NVDB_QUERY_OPTIONS_INIT;
+      o.top_k = 1;
+      const float q[] = {0, 0, 0.6f, 0.8f};
+      nvdb_hits *hits = nullptr;
+      BOOST_REQUIRE_EQUAL(nvdb_query(r, q, 4, &o, &hits), NVDB_OK);
+      BOOST_REQUIRE_EQUAL(nvdb_hits_count(hits), 1u);
+      BOOST_TEST(std::string(nvdb_hits_metadata(hits, 0)) == "{\"round\":20}");
+      nvdb_hits_free(hits);
+      BOOST_TEST(verify(r).status == NVDB_OK);
+      nvdb_close(r);
+      nvdb_close(w);
+      if (shared) {
+        // Reopened, the writer finds the dead rows again.
+        w = open_db(loc, NVDB_OPEN_WRITE, 0);
+        const std::uint64_t rows = info_number(w, "rows");
+        BOOST_REQUIRE_EQUAL(replace_all(w, 1000, 21), NVDB_OK);
+        BOOST_TEST(info_number(w, "rows") <= rows + 200);
+        BOOST_TEST(count(w) == 1000u);
+        nvdb_close(w);
+      }
+    }
+  }
+}
+
+// A query's callback that, the first time it is called, has the writer
+// replace records r0 to r99 five times: each round kills rows the query is
+// reading, which the writer must leave alone until the query is over.
+struct Midway {
+  nvdb_db *writer;
+  bool done = false;
+  int status = NVDB_OK;
+};
+int replace_midway(const char *, const char *, void *ctx) {
+  auto *m = static_cast<Midway *>(ctx);
+  if (!m->done) {
+    m->done = true;
+    for (int round = 1; round <= 5 && m->status == NVDB_OK; ++round) m->status = replace_all(m->writer, 100, round);
+  }
+  return 1;
+}
+
+BOOST_AUTO_TEST_CASE(a_query_keeps_the_rows_it_reads_from_reuse) {
+  ShmName shm("pinned");
+  nvdb_db *w = open_db(shm.locator(), NVDB_OPEN_CREATE);
+  // 1,000 records, r0 to r99 replaced twice: the generation has grown, and
+  // dead rows never outnumber live ones (no compaction).
+  BOOST_REQUIRE_EQUAL(replace_all(w, 1000, 0), NVDB_OK);
+  for (int i = 0; i < 2; ++i) BOOST_REQUIRE_EQUAL(replace_all(w, 100, 0), NVDB_OK);
+  nvdb_db *r = open_db(shm.locator(), NVDB_OPEN_READ, 0);
+  for (nvdb_db *asker : {r, w}) {  // another handle's query, and the writer's own
+    BOOST_TEST_CONTEXT((asker == r ? "reader" : "writer")) {
+      Midway midway{w};
+      nvdb_query_options o = NVDB_QUERY_OPTIONS_INIT;
+      o.top_k = 100;
+      o.filter_fn = replace_midway;
+      o.filter_ctx = &midway;
+      // r0 to r99 hold (1, i, 0, 0) at first, (0, 0, 1, i) after round 5.
+      const std::vector<float> q = asker == r ? std::vector<float>{1, 0, 0, 0} : std::vector<float>{0, 0, 1, 0};
+      nvdb_hits *hits = nullptr;
+      BOOST_REQUIRE_EQUAL(nvdb_query(asker, q.data(), 4, &o, &hits), NVDB_OK);
+      BOOST_REQUIRE_EQUAL(midway.status, NVDB_OK);
+      // The query saw the records as they were when it began, whole.
+      BOOST_REQUIRE_EQUAL(nvdb_hits_count(hits), 100u);
+      const std::string before = asker == r ? "{\"round\":0}" : "{\"round\":5}";
+      BOOST_TEST(std::string(nvdb_hits_id(hits, 0)) == "r0");
+      BOOST_TEST(nvdb_hits_score(hits, 0) == 1.0f, boost::test_tools::tolerance(1e-6f));
+      for (size_t i = 0; i < nvdb_hits_count(hits); ++i) BOOST_TEST(std::string(nvdb_hits_metadata(hits, i)) == before);
+      nvdb_hits_free(hits);
+      // Meanwhile the writer appended; once the query is over, it reuses
+      // the rows the query kept.
+      const std::uint64_t rows = info_number(w, "rows");
+      for (int round = 6; round <= 10; ++round) BOOST_REQUIRE_EQUAL(replace_all(w, 100, round), NVDB_OK);
+      BOOST_TEST(info_number(w, "rows") == rows);
+      BOOST_REQUIRE_EQUAL(replace_all(w, 100, 5), NVDB_OK);  // what the writer's query begins with
+    }
+  }
+  nvdb_close(r);
+  nvdb_close(w);
 }
 
 BOOST_AUTO_TEST_CASE(compact_drops_dead_rows_while_readers_keep_reading) {
@@ -736,4 +888,46 @@ BOOST_AUTO_TEST_CASE(a_store_others_may_only_read) {
   });
   BOOST_REQUIRE_MESSAGE(WIFEXITED(status), "the child died of signal " << WTERMSIG(status));
   BOOST_TEST(WEXITSTATUS(status) == 0, "see the messages above");
+}
+
+// A reader that may not write the root is in no slot of the reader table:
+// while one is open, the writer cannot tell which rows it sees, and reuses
+// none; once it is gone, the writer reuses them again.
+BOOST_AUTO_TEST_CASE(a_reader_outside_the_reader_table_holds_back_reuse) {
+  ShmName shm("unlisted");
+  const std::string loc = shm.locator();
+  const std::string root = "/dev/shm/nvdb-" + shm.name;
+  nvdb_db *w = open_no_sync(loc, 0644);
+  BOOST_REQUIRE_EQUAL(replace_all(w, 1000, 0), NVDB_OK);
+  for (int i = 0; i < 2; ++i) BOOST_REQUIRE_EQUAL(replace_all(w, 100, 0), NVDB_OK);  // grown, 200 dead rows
+  int ready[2], go[2];
+  BOOST_REQUIRE(::pipe(ready) == 0 && ::pipe(go) == 0);
+  std::fflush(nullptr);
+  const pid_t child = ::fork();
+  if (child == 0) {
+    const bool as_other = ::geteuid() == 0;  // else the same user, the root made read-only
+    if (as_other ? ::setgid(65534) != 0 || ::setuid(65534) != 0 : ::chmod(root.c_str(), 0444) != 0) ::_exit(10);
+    nvdb_options opts = NVDB_OPTIONS_INIT;
+    opts.mode = NVDB_OPEN_READ;
+    nvdb_db *db = nullptr;
+    if (nvdb_open(&db, loc.c_str(), &opts) != NVDB_OK) ::_exit(11);
+    char c = 'r';
+    if (::write(ready[1], &c, 1) != 1 || ::read(go[0], &c, 1) != 1) ::_exit(12);
+    size_t n = 0;
+    ::_exit(nvdb_count(db, &n) == NVDB_OK && n == 1000 ? 0 : 13);
+  }
+  char c = 0;
+  BOOST_REQUIRE(::read(ready[0], &c, 1) == 1);
+  const std::uint64_t rows = info_number(w, "rows");
+  for (int round = 1; round <= 5; ++round) BOOST_REQUIRE_EQUAL(replace_all(w, 100, round), NVDB_OK);
+  BOOST_TEST(info_number(w, "rows") == rows + 500);  // appended, none reused
+  BOOST_REQUIRE(::write(go[1], &c, 1) == 1);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 0), "the reader exited with " << status);
+  for (int round = 6; round <= 10; ++round) BOOST_REQUIRE_EQUAL(replace_all(w, 100, round), NVDB_OK);
+  BOOST_TEST(info_number(w, "rows") == rows + 500);  // reused
+  BOOST_TEST(count(w) == 1000u);
+  for (int fd : {ready[0], ready[1], go[0], go[1]}) ::close(fd);
+  nvdb_close(w);
 }

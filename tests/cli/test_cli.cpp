@@ -509,10 +509,10 @@ BOOST_AUTO_TEST_CASE(verify_reports_sound_and_damaged_stores) {
   BOOST_TEST(report.at("problems").as_array().empty());
   BOOST_TEST(run({"verify", path("a.json")}).status == 0);
 
-  // Row 0's heap offset (dim 8, 1,024 rows: row entries start at 12288).
+  // Row 0's heap offset (dim 8, 1,024 rows: row entries start at 20480).
   {
     std::fstream f(store + ".1", std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(12288);
+    f.seekp(20480);
     f.write("\xff\xff\xff\xff\xff\xff\xff\xff", 8);
   }
   r = run({"verify", store});

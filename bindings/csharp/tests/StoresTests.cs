@@ -89,9 +89,9 @@ public class StoresTests {
           Assert.IsTrue(reader.Verify().Sound);
         }
       }
-      // Row 0's heap offset in generation 2 (dim 4, 1,024 rows: row entries start at 12288).
+      // Row 0's heap offset in generation 2 (dim 4, 1,024 rows: row entries start at 20480).
       using (var data = new FileStream(store.Locator + ".2", FileMode.Open, FileAccess.Write)) {
-        data.Seek(12288, SeekOrigin.Begin);
+        data.Seek(20480, SeekOrigin.Begin);
         data.Write(new byte[] { 255, 255, 255, 255, 255, 255, 255, 255 }, 0, 8);
       }
       using (var reader = new Database(store.Locator, Reader)) {

@@ -205,9 +205,9 @@ class StoreTest {
         assertTrue(r.verify().sound());
       }
     }
-    // Row 0's heap offset in generation 2 (dim 4, 1,024 rows: row entries start at 12288).
+    // Row 0's heap offset in generation 2 (dim 4, 1,024 rows: row entries start at 20480).
     try (FileChannel data = FileChannel.open(Paths.get(locator + ".2"), StandardOpenOption.WRITE)) {
-      data.write(ByteBuffer.wrap(new byte[] {-1, -1, -1, -1, -1, -1, -1, -1}), 12288);
+      data.write(ByteBuffer.wrap(new byte[] {-1, -1, -1, -1, -1, -1, -1, -1}), 20480);
     }
     try (Database r = reader(locator)) {
       Verification v = r.verify();
