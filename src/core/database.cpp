@@ -533,7 +533,10 @@ Database::Placement Database::place(const Batch &batch, const std::vector<std::s
     const std::uint64_t bytes = rec.id.size() + rec.meta.size();
     if (reused < free_rows_.size()) {
       const std::uint64_t row = free_rows_[free_rows_.size() - 1 - reused++];
-      const bool fits = gen_->extent(row).room >= bytes;
+      // Within the heap's used bytes too: a dead row of a store another
+      // process damaged must not send the write elsewhere.
+      const store::HeapExtent own = gen_->extent(row);
+      const bool fits = own.room >= bytes && own.off <= head_.heap_used && own.room <= head_.heap_used - own.off;
       p.rows.push_back(row);
       p.own_extent.push_back(fits);
       if (!fits) p.heap_bytes += extent_room(bytes);

@@ -102,9 +102,11 @@ const char *Generation::row_problem(std::uint64_t i, std::uint64_t heap_limit) c
 
 RowView Generation::row(std::uint64_t i) const {
   if (!trusted_) {
-    // A row written in place is another row: checked again.
+    // A row written in place is another row: checked again. kAlive marks
+    // "not checked", so a row stamped so (never written, or damaged) is
+    // checked every time.
     const std::uint64_t birth = load_birth(stamps(), i);
-    if (checked_[i].load(std::memory_order_acquire) != birth) {
+    if (birth == kAlive || checked_[i].load(std::memory_order_acquire) != birth) {
       check_row(i);
       checked_[i].store(birth, std::memory_order_release);
     }

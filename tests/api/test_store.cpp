@@ -313,12 +313,25 @@ BOOST_AUTO_TEST_CASE(corrupt_or_foreign_stores_are_refused) {
 
   // A damaged row is found when it is first read, not at attach (which
   // stays O(1)): here row 0's heap offset (rows start after the header page
-  // and 1,024 death stamps).
+  // and 1,024 row stamps).
   patch(4096 + 1024 * 16, std::string(8, '\xff'));
   nvdb_db *damaged = open_db(loc, NVDB_OPEN_READ, 0);
   const char *id = "a";
   nvdb_records *recs = nullptr;
   BOOST_TEST(nvdb_get(damaged, 1, &id, &recs) == NVDB_ECORRUPT);
+  BOOST_TEST(std::string(nvdb_errmsg()).find("row 0") != std::string::npos, nvdb_errmsg());
+  nvdb_close(damaged);
+  // The same, with row 0's birth stamp also ~0 (the value that means "not
+  // checked yet" to a reader), read by a query: the commit still counts
+  // every row live, so row 0 is scored, and its entry is checked all the
+  // same.
+  patch(4096, std::string(8, '\xff'));
+  damaged = open_db(loc, NVDB_OPEN_READ, 0);
+  nvdb_query_options o = NVDB_QUERY_OPTIONS_INIT;
+  o.top_k = 2;
+  const float q[] = {1, 0, 0, 0};
+  nvdb_hits *hits = nullptr;
+  BOOST_TEST(nvdb_query(damaged, q, 4, &o, &hits) == NVDB_ECORRUPT);
   BOOST_TEST(std::string(nvdb_errmsg()).find("row 0") != std::string::npos, nvdb_errmsg());
   nvdb_close(damaged);
   patch(0, original);
