@@ -551,8 +551,11 @@ Database::Placement Database::place(const Batch &batch, const std::vector<std::s
 }
 
 // The heap a commit's lists of `rows` rows need beyond its parity's extent.
+// Without reuse they are appended: a store file that lost power may keep
+// only an older commit record, whose lists must then be as it wrote them.
 std::uint64_t Database::list_room(std::uint64_t epoch, std::size_t rows) const {
   const std::uint64_t bytes = rows * sizeof(std::uint64_t);
+  if (!reuses_rows()) return bytes;
   return bytes <= lists_[epoch & 1].room ? 0 : std::max(bytes, kMinListRoom);
 }
 

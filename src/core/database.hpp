@@ -255,14 +255,15 @@ class Database {
   std::chrono::steady_clock::time_point retired_checked_;
 
   // Row reuse (writers of shm stores; see reuses_rows()). Rows killed, by
-  // death epoch, until no
-  // read can see them; then free, for the next commits to write in place.
+  // death epoch, until no read can see them; then free, for the next
+  // commits to write in place.
   std::deque<std::pair<std::uint64_t, std::uint64_t>> dying_;  // (death, row)
   std::vector<std::uint64_t> free_rows_;
   std::chrono::steady_clock::time_point readers_reaped_;
   // The heap extents the lists of killed and reused rows of a commit go
-  // in, one per epoch parity: a commit never writes over the lists of the
-  // commit before it, which recovery may fall back on.
+  // in when rows are reused, one per epoch parity: a commit never writes
+  // over the lists of the commit before it, which recovery may fall back
+  // on. Otherwise lists are appended (list_room).
   store::HeapExtent lists_[2];
 
   // Epochs this handle's reads are at, with their counts.
