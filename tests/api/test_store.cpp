@@ -5,6 +5,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <sched.h>
+#include <signal.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -975,4 +976,46 @@ BOOST_AUTO_TEST_CASE(a_no_sync_store_file_rolls_back_whole_after_a_power_loss) {
   nvdb_records_free(recs);
   BOOST_TEST(verify(r).status == NVDB_OK);
   nvdb_close(r);
+}
+
+// A reader killed in the middle of a query leaves its epoch in its slot of
+// the reader table; the writer finds it dead and reuses rows again.
+int signal_and_hang(const char *, const char *, void *ctx) {
+  const int fd = *static_cast<int *>(ctx);
+  char c = 'q';
+  if (::write(fd, &c, 1) != 1) return -1;
+  for (;;) ::pause();
+}
+
+BOOST_AUTO_TEST_CASE(a_reader_killed_mid_query_does_not_hold_rows_for_ever) {
+  ShmName shm("killed");
+  nvdb_db *w = open_db(shm.locator(), NVDB_OPEN_CREATE);
+  BOOST_REQUIRE_EQUAL(replace_all(w, 1000, 0), NVDB_OK);
+  for (int i = 0; i < 2; ++i) BOOST_REQUIRE_EQUAL(replace_all(w, 100, 0), NVDB_OK);
+  int in_query[2];
+  BOOST_REQUIRE(::pipe(in_query) == 0);
+  std::fflush(nullptr);
+  const pid_t child = ::fork();
+  if (child == 0) {
+    nvdb_options opts = NVDB_OPTIONS_INIT;
+    opts.mode = NVDB_OPEN_READ;
+    nvdb_db *db = nullptr;
+    if (nvdb_open(&db, shm.locator().c_str(), &opts) != NVDB_OK) ::_exit(11);
+    nvdb_query_options o = NVDB_QUERY_OPTIONS_INIT;
+    o.filter_fn = signal_and_hang;
+    o.filter_ctx = &in_query[1];
+    const float q[] = {1, 0, 0, 0};
+    nvdb_hits *hits = nullptr;
+    nvdb_query(db, q, 4, &o, &hits);
+    ::_exit(12);
+  }
+  char c = 0;
+  BOOST_REQUIRE(::read(in_query[0], &c, 1) == 1);  // the child is in its query
+  const std::uint64_t rows = info_number(w, "rows");  // (info would free the slot of a dead reader)
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+  for (int round = 1; round <= 5; ++round) BOOST_REQUIRE_EQUAL(replace_all(w, 100, round), NVDB_OK);
+  BOOST_TEST(info_number(w, "rows") == rows);  // every round reused rows
+  for (int fd : in_query) ::close(fd);
+  nvdb_close(w);
 }
