@@ -33,9 +33,9 @@
  *     closed or its process dies); a second writer, in this process or
  *     another, gets NVDB_EBUSY. Readers (NVDB_OPEN_READ) take no lock, map
  *     the data read-only and cannot change it (NVDB_EREADONLY). A reader
- *     that may not write the store's root (its permissions) is outside the
- *     reader table and holds a shared lock on the root instead, which only
- *     tells the writer it exists (see Space).
+ *     of an shm store that may not write its root (its permissions) is
+ *     outside the reader table and holds a shared lock on the root
+ *     instead, which only tells the writer it exists (see Space).
  *   - What readers see: every read works from the newest commit at its
  *     start; a commit is visible to the next read that starts after the
  *     write returns, never in part. Readers never block the writer, nor the

@@ -666,7 +666,7 @@ void Database::commit(store::Snapshot next, const std::vector<std::uint64_t> &ki
 // to 11 ms). Without fsync, a power loss may leave on disk only an older
 // commit record than the last, whose rows a reuse may have overwritten;
 // appending keeps every older commit whole.
-bool Database::reuses_rows() const { return root_ && !read_only_ && kind_ == StorageKind::shm; }
+bool Database::reuses_rows() const { return kind_ == StorageKind::shm && !read_only_; }
 
 void Database::set_additional_doc(const std::string &doc) {
   make_room(0, doc.size());
@@ -938,7 +938,10 @@ Database::View Database::view() const {
   View v;
   v.gen = std::atomic_load(&gen_);
   v.snap = v.gen->snapshot();
-  if (root_) pin(v);
+  // Only shm writers reuse rows: a file store's readers do not pin, and so
+  // never write the root's page (a write fault on a file page can wait on
+  // the filesystem's journal, busy with the writer's data).
+  if (kind_ == StorageKind::shm) pin(v);
   return v;
 }
 
