@@ -9,9 +9,9 @@
  *
  * THREADS
  *   A handle may be used from many threads at once. Reads (get, count,
- *   query, additional-data get, info, export, verify) take no lock: each
- *   works from the last commit when it starts and sees a write wholly or
- *   not at all. Writes (upsert, delete, additional-data set, import, copy,
+ *   query, additional-data get, info, export, verify) never wait for
+ *   writes: each works from the last commit when it starts and sees a
+ *   write wholly or not at all. Writes (upsert, delete, additional-data set, import, copy,
  *   save, compact) are serialised inside the handle and never wait for
  *   reads (verify on a writer's handle waits for its writes). Error messages
  *   are per thread (nvdb_errmsg()). Close a handle only when no other thread
@@ -31,11 +31,13 @@
  *   - One writer, any number of readers. A store opened for writing is locked
  *     (an open-file-description lock the kernel releases when the handle is
  *     closed or its process dies); a second writer, in this process or
- *     another, gets NVDB_EBUSY. Readers (NVDB_OPEN_READ) take no lock, map
- *     the data read-only and cannot change it (NVDB_EREADONLY). A reader
- *     of an shm store that may not write its root (its permissions) is
- *     outside the reader table and holds a shared lock on the root
- *     instead, which only tells the writer it exists (see Space).
+ *     another, gets NVDB_EBUSY. Readers (NVDB_OPEN_READ) never wait for a
+ *     lock, map the data read-only and cannot change it (NVDB_EREADONLY).
+ *     Each holds a shared record lock on its slot of the reader table,
+ *     which only tells the writer it is alive; a reader of an shm store
+ *     that may not write its root (its permissions) is outside the table
+ *     and holds one on the root instead, which tells the writer it exists
+ *     (see Space).
  *   - What readers see: every read works from the newest commit at its
  *     start; a commit is visible to the next read that starts after the
  *     write returns, never in part. Readers never block the writer, nor the

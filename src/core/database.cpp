@@ -473,11 +473,14 @@ UpsertReport Database::apply(Batch &&batch) {
   before_write();
   collect_free_rows();
   Placement where = place(batch, order, report.updated.size());
-  if (make_room(where.appended, where.heap_bytes)) where = place(batch, order, report.updated.size());
+  // A rewrite leaves no free row: place again, and make room for that.
+  while (make_room(where.appended, where.heap_bytes)) where = place(batch, order, report.updated.size());
   index_.reserve(index_.size() + report.inserted.size());
 
   store::Snapshot next = next_commit();
-  std::vector<std::uint64_t> born;  // rows written in place
+  std::vector<std::uint64_t> born, killed;  // rows written in place; rows replaced
+  born.reserve(order.size());
+  killed.reserve(order.size());  // nothing below throws between writing rows and commit()
   try {
     VectorRun run(*gen_, order.size());
     for (std::size_t i = 0; i < order.size(); ++i) {
@@ -505,7 +508,6 @@ UpsertReport Database::apply(Batch &&batch) {
   }
   // Deaths last: a write that failed above left nothing to undo but the
   // rows written in place.
-  std::vector<std::uint64_t> killed;
   for (std::size_t src : order) {
     auto it = index_.find(batch.records[src].id);
     if (it == index_.end()) continue;
@@ -515,6 +517,7 @@ UpsertReport Database::apply(Batch &&batch) {
   next.live += report.inserted.size();
   commit(next, killed, born);
   free_rows_.resize(free_rows_.size() - born.size());  // place() took them from the back
+  note_killed(killed);
   for (std::size_t i = 0; i < order.size(); ++i) index_[batch.records[order[i]].id] = where.rows[i];
   finish_write();
   return report;
@@ -656,8 +659,12 @@ void Database::commit(store::Snapshot next, const std::vector<std::uint64_t> &ki
     for (std::uint64_t row : born) gen_->abandon(row);
     throw;
   }
+}
+
+// Rows the last commit killed, to reuse once no read can see them.
+void Database::note_killed(const std::vector<std::uint64_t> &killed) {
   if (reuses_rows())
-    for (std::uint64_t row : killed) dying_.emplace_back(next.epoch, row);
+    for (std::uint64_t row : killed) dying_.emplace_back(head_.epoch, row);
 }
 
 // Shared memory reuses rows; store files append, and rewrite to reclaim.
@@ -846,6 +853,7 @@ std::size_t Database::remove(std::size_t n, const char *const *ids) {
   next.live -= rows.size();
   for (std::uint64_t row : rows) gen_->kill(row, next.epoch);
   commit(next, rows, {});
+  note_killed(rows);
   for (std::string_view key : keys) index_.erase(std::string(key));
   finish_write();
   return rows.size();
@@ -956,13 +964,15 @@ void Database::pin(View &v) const {
       pins_[v.snap.epoch]++;
       publish_pins();
     }
+    Pin pin(this, v.snap.epoch);  // released on every way out but success
     std::atomic_thread_fence(std::memory_order_seq_cst);
     const store::Snapshot now = v.gen->snapshot();
-    if (now.epoch == v.snap.epoch) break;
-    unpin(v.snap.epoch);
+    if (now.epoch == v.snap.epoch) {
+      v.pin = std::move(pin);
+      return;
+    }
     v.snap = now;
   }
-  v.pin = Pin(this, v.snap.epoch);
 }
 
 void Database::unpin(std::uint64_t epoch) const {
@@ -1193,6 +1203,18 @@ Database::VerifyResult Database::verify() const {
   // failure there belongs in the report.
   if (root_ && read_only_) follow_writer();
   const auto gen = std::atomic_load(&gen_);
+  // A pinned commit keeps the rows visible at it, and at every later one,
+  // from being written in place while they are checked (shm). Without a
+  // readable commit there is nothing to pin: the check reports why.
+  View pinned;
+  if (kind_ == StorageKind::shm) {
+    try {
+      pinned.gen = gen;
+      pinned.snap = gen->snapshot();
+      pin(pinned);
+    } catch (const Error &) {
+    }
+  }
   const store::Verification found = gen->verify(metric_ == kernels::Metric::cosine);
   VerifyResult result;
   result.problem_count = found.problem_count;

@@ -223,6 +223,7 @@ class Database {
   void commit(store::Snapshot next, const std::vector<std::uint64_t> &killed,
               const std::vector<std::uint64_t> &born);
   void forget_free_rows();
+  void note_killed(const std::vector<std::uint64_t> &killed);
   bool reuses_rows() const;
   void write_json_file(const std::string &path, const View &v) const;
 

@@ -152,6 +152,11 @@ void Generation::write_vectors(std::uint64_t first, std::uint64_t n, const float
   object_.write(aux_off_ + first * sizeof(kernels::RowAux), aux.data(), aux.size() * sizeof(kernels::RowAux));
 }
 
+void Generation::abandon(std::uint64_t row) {
+  store_death(stamps_w(), row, 0);
+  reinterpret_cast<RowEntry *>(base_ + header().rows_off)[row].heap_room = 0;
+}
+
 void Generation::undo_after(std::uint64_t epoch, std::uint64_t rows) {
   for (std::uint64_t i = 0; i < rows; ++i) {
     const std::uint64_t birth = load_birth(stamps(), i), death = load_death(stamps(), i);

@@ -114,8 +114,10 @@ class Generation {
   void write_vectors(std::uint64_t first, std::uint64_t n, const float *vectors);
   void write_heap(std::uint64_t off, std::string_view bytes);
   void kill(std::uint64_t row, std::uint64_t epoch) { store_death(stamps_w(), row, epoch); }
-  // A row written for a commit that never happened: visible at no epoch.
-  void abandon(std::uint64_t row) { store_death(stamps_w(), row, 0); }
+  // A row written for a commit that never happened: visible at no epoch,
+  // and owning no heap (its extent may lie past the last commit's heap,
+  // where later commits write).
+  void abandon(std::uint64_t row);
   // Undoes what commits after `epoch` did to the first `rows` rows (a
   // writer died, or a commit failed): their deaths go, their rows written
   // in place are abandoned.

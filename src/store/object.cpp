@@ -20,6 +20,15 @@ namespace bip = boost::interprocess;
 
 namespace {
 
+// Record locks belong to the open file description: a program the process
+// starts must not inherit the descriptor, or the writer's lock (and a
+// reader's) would outlive the process that took it.
+void close_on_exec(int fd) {
+  const int flags = ::fcntl(fd, F_GETFD);
+  if (flags < 0 || ::fcntl(fd, F_SETFD, flags | FD_CLOEXEC) != 0)
+    throw Error(NVDB_EIO, std::string("cannot set close-on-exec: ") + std::strerror(errno));
+}
+
 // Boost.Interprocess reports failures as exceptions with its own codes.
 [[noreturn]] void rethrow(const bip::interprocess_exception &e, const std::string &what) {
   switch (e.get_error_code()) {
@@ -127,6 +136,7 @@ Object Object::create(const Place &place, const std::string &name, std::size_t s
       o.region_ = bip::mapped_region(o.file_, bip::read_write);
     }
     if (place.medium == Medium::shm) ::fchmod(o.fd_, mode);
+    close_on_exec(o.fd_);
   } catch (const bip::interprocess_exception &e) {
     rethrow(e, name);
   }
@@ -157,6 +167,7 @@ Object Object::open(const Place &place, const std::string &name, bool writable) 
       o.fd_ = o.file_.get_mapping_handle().handle;
       o.region_ = bip::mapped_region(o.file_, mode);
     }
+    close_on_exec(o.fd_);
   } catch (const bip::interprocess_exception &e) {
     rethrow(e, name);
   }

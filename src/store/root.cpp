@@ -6,8 +6,6 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "core/error.hpp"
@@ -50,17 +48,21 @@ struct Root::Header {
 struct Root::Slot {
   std::int32_t pid;  // 0: free
   std::uint32_t pad;
-  std::uint64_t start;  // process_start_time(pid) when claimed
+  std::uint64_t reserved;
   std::uint64_t generation;
   std::uint64_t epoch;  // the oldest epoch a read of this reader is at; 0: none
 };
 
 namespace {
 
-// Record locks on the root's first bytes: the writer's, and the shared
-// one readers outside the reader table hold (they cannot write a slot).
+// Record locks on the root: the writer's; the shared one readers outside
+// the reader table hold (they cannot write a slot); and one per slot, held
+// by its reader for as long as it is attached. The kernel drops a lock
+// when its holder dies, so a slot whose lock is gone belongs to no live
+// reader, whatever its pid now names (reused, or in another namespace).
 constexpr off_t kWriterByte = 0;
 constexpr off_t kUnlistedReaderByte = 1;
+constexpr off_t kSlotLockBase = 4096;
 
 struct flock one_byte(short type, off_t at) {
   struct flock lk;
@@ -79,20 +81,6 @@ Root::Header *Root::header() const {
   return reinterpret_cast<Header *>(object_.data());
 }
 Root::Slot *Root::slots() const { return reinterpret_cast<Slot *>(object_.data() + sizeof(Header)); }
-
-std::uint64_t process_start_time(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  // The command name may hold spaces and parentheses: fields count from
-  // the last ')'. starttime is field 22, the 20th after it.
-  const std::size_t paren = text.rfind(')');
-  if (paren == std::string::npos) return 0;
-  std::istringstream fields(text.substr(paren + 1));
-  std::string field;
-  for (int i = 0; i < 20 && fields >> field; ++i) {
-  }
-  return fields ? std::strtoull(field.c_str(), nullptr, 10) : 0;
-}
 
 // Maps an existing root; false if there is none. A reader allowed to read
 // the store but not to write its root (permissions 0640, say) maps it
@@ -204,19 +192,35 @@ void Root::publish_generation(std::uint64_t generation) {
   object_.sync(0, sizeof(Header));
 }
 
+bool Root::slot_lock(std::uint32_t slot, short type) const {
+  struct flock lk = one_byte(type, kSlotLockBase + static_cast<off_t>(slot));
+  return ::fcntl(object_.fd(), F_OFD_SETLK, &lk) == 0;
+}
+
+bool Root::slot_held(std::uint32_t slot) const {
+  struct flock lk = one_byte(F_WRLCK, kSlotLockBase + static_cast<off_t>(slot));
+  // Unknown (the call failed) counts as held: a live reader's slot must
+  // never be taken for a dead one's.
+  return ::fcntl(object_.fd(), F_OFD_GETLK, &lk) != 0 || lk.l_type != F_UNLCK;
+}
+
 void Root::attach_reader(std::uint64_t generation) {
   if (!writable_) return;
   const auto me = static_cast<std::int32_t>(::getpid());
-  const std::uint64_t start = process_start_time(me);
   for (int pass = 0; pass < 2; ++pass) {
     Slot *s = slots();
     for (std::uint32_t i = 0; i < header()->slot_count; ++i) {
+      if (load(s[i].pid) != 0) continue;
+      // The lock first: from the moment the pid is in, the slot is alive.
+      if (!slot_lock(i, F_RDLCK))
+        throw Error(NVDB_EIO, place_.describe() + ": cannot lock a reader slot: " + std::strerror(errno));
       std::int32_t expected = 0;
       if (!__atomic_compare_exchange_n(&s[i].pid, &expected, me, false, __ATOMIC_ACQ_REL,
-                                       __ATOMIC_RELAXED))
+                                       __ATOMIC_RELAXED)) {
+        slot_lock(i, F_UNLCK);
         continue;
+      }
       store(s[i].epoch, std::uint64_t{0});
-      store(s[i].start, start);
       store(s[i].generation, generation);
       slot_ = static_cast<int>(i);
       return;
@@ -234,6 +238,7 @@ void Root::detach_reader() {
   if (slot_ < 0) return;
   store(slots()[slot_].epoch, std::uint64_t{0});
   store(slots()[slot_].pid, std::int32_t{0});
+  slot_lock(static_cast<std::uint32_t>(slot_), F_UNLCK);
   slot_ = -1;
 }
 
@@ -262,15 +267,14 @@ std::vector<ReaderInfo> Root::readers() {
   for (std::uint32_t i = 0; i < header()->slot_count; ++i) {
     std::int32_t pid = load(s[i].pid);
     if (pid == 0) continue;
-    const std::uint64_t start = load(s[i].start);
-    // A slot claimed a moment ago may not have its start time yet. A
-    // read-only mapping lists every claimed slot: it cannot free any.
-    if (!writable_ || start == 0 || process_start_time(pid) == start) {
+    // A read-only mapping lists every claimed slot: it cannot free any.
+    // This handle's own lock is not reported to it.
+    if (!writable_ || static_cast<int>(i) == slot_ || slot_held(i)) {
       live.push_back({pid, load(s[i].generation)});
       continue;
     }
-    // Dead (or its pid reused by another process): free the slot, unless
-    // someone re-claimed it meanwhile.
+    // Its reader is gone: free the slot, unless someone re-claimed it
+    // meanwhile.
     __atomic_compare_exchange_n(&s[i].pid, &pid, 0, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
   }
   return live;

@@ -57,7 +57,8 @@ class Root {
   // The writer: the oldest epoch a listed reader is reading at, kAlive if
   // none; 0 while a reader outside the table (a read-only root) is open.
   std::uint64_t oldest_reader_epoch() const;
-  // Live readers; slots of dead processes are cleared on the way.
+  // Live readers; slots whose reader is gone (its slot lock dropped by the
+  // kernel) are freed on the way.
   std::vector<ReaderInfo> readers();
 
   const Place &place() const { return place_; }
@@ -69,15 +70,13 @@ class Root {
   bool create_new(unsigned mode);
   Header *header() const;
   Slot *slots() const;
+  bool slot_lock(std::uint32_t slot, short type) const;
+  bool slot_held(std::uint32_t slot) const;
 
   Place place_;
   Object object_;
   bool writable_ = false;  // false: a reader without write permission on the root
   int slot_ = -1;
 };
-
-// The start time of a process (clock ticks since boot), 0 if it does not
-// exist: with the pid, it tells a live reader from a reused pid.
-std::uint64_t process_start_time(pid_t pid);
 
 }  // namespace nvdb::store
