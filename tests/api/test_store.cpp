@@ -4,6 +4,7 @@
 #define BOOST_TEST_MODULE nvdb_store
 #include <boost/test/unit_test.hpp>
 
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
@@ -1018,4 +1019,46 @@ BOOST_AUTO_TEST_CASE(a_reader_killed_mid_query_does_not_hold_rows_for_ever) {
   BOOST_TEST(info_number(w, "rows") == rows);  // every round reused rows
   for (int fd : in_query) ::close(fd);
   nvdb_close(w);
+}
+
+// A program a writer starts does not inherit its lock: once the writer is
+// gone, the next one opens the store although that program still runs.
+BOOST_AUTO_TEST_CASE(a_program_the_writer_starts_does_not_hold_its_lock) {
+  TempDir dir;
+  const std::string loc = dir.file("exec.nvdb");  // shm_open's descriptors are close-on-exec already
+  nvdb_db *first = open_db(loc, NVDB_OPEN_CREATE);
+  nvdb_close(first);
+  // `started` gets the program's pid; `execed` reads end of file once the
+  // writer is gone and the program has replaced its copy of the writer.
+  int started[2], execed[2];
+  BOOST_REQUIRE(::pipe(started) == 0 && ::pipe2(execed, O_CLOEXEC) == 0);
+  std::fflush(nullptr);
+  const pid_t writer = ::fork();
+  if (writer == 0) {
+    nvdb_options opts = NVDB_OPTIONS_INIT;
+    opts.mode = NVDB_OPEN_WRITE;
+    nvdb_db *db = nullptr;
+    if (nvdb_open(&db, loc.c_str(), &opts) != NVDB_OK) ::_exit(11);
+    const pid_t program = ::fork();
+    if (program == 0) {
+      ::execlp("sleep", "sleep", "30", static_cast<char *>(nullptr));
+      ::_exit(127);
+    }
+    if (::write(started[1], &program, sizeof program) != sizeof program) ::_exit(12);
+    ::_exit(0);  // the writer dies without closing; "sleep" runs on
+  }
+  ::close(execed[1]);
+  pid_t program = 0;
+  BOOST_REQUIRE(::read(started[0], &program, sizeof program) == sizeof program);
+  int status = 0;
+  ::waitpid(writer, &status, 0);
+  BOOST_REQUIRE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  char c;
+  BOOST_REQUIRE(::read(execed[0], &c, 1) == 0);
+  int rc = 0;
+  nvdb_db *next = open_db(loc, NVDB_OPEN_WRITE, 0, &rc);
+  BOOST_TEST(rc == NVDB_OK, nvdb_errmsg());
+  nvdb_close(next);
+  ::kill(program, SIGKILL);
+  for (int fd : {started[0], started[1], execed[0]}) ::close(fd);
 }
