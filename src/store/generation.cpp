@@ -67,9 +67,32 @@ Generation::Generation(Object &&object, std::string what, bool trusted)
   aux_off_ = g.aux_off;
   code_bytes_ = kernels::code_bytes(element(), dim());  // 0 for float32
   if (!trusted_) {
-    checked_.reset(new std::atomic<std::uint64_t>[capacity()]);
-    for (std::size_t i = 0; i < capacity(); ++i) checked_[i].store(kAlive, std::memory_order_relaxed);
+    checked_chunks_ = (capacity() + kCheckedChunk - 1) / kCheckedChunk;
+    checked_.reset(new std::atomic<std::atomic<std::uint64_t> *>[checked_chunks_]);
+    for (std::size_t i = 0; i < checked_chunks_; ++i) checked_[i].store(nullptr, std::memory_order_relaxed);
   }
+}
+
+Generation::~Generation() {
+  for (std::size_t i = 0; i < checked_chunks_; ++i) delete[] checked_[i].load(std::memory_order_relaxed);
+}
+
+std::atomic<std::uint64_t> &Generation::checked(std::uint64_t row) const {
+  // The header is another process's to damage: a row past the capacity
+  // this generation was opened with is refused, not looked up.
+  if (row / kCheckedChunk >= checked_chunks_)
+    throw Error(NVDB_ECORRUPT, what_ + ": row " + std::to_string(row) + " is beyond the capacity");
+  std::atomic<std::atomic<std::uint64_t> *> &slot = checked_[row / kCheckedChunk];
+  std::atomic<std::uint64_t> *chunk = slot.load(std::memory_order_acquire);
+  if (!chunk) {
+    auto *fresh = new std::atomic<std::uint64_t>[kCheckedChunk];
+    for (std::size_t i = 0; i < kCheckedChunk; ++i) fresh[i].store(kAlive, std::memory_order_relaxed);
+    if (slot.compare_exchange_strong(chunk, fresh, std::memory_order_acq_rel))
+      chunk = fresh;
+    else
+      delete[] fresh;  // another thread installed one: `chunk` now holds it
+  }
+  return chunk[row % kCheckedChunk];
 }
 
 Snapshot Generation::snapshot() const {
@@ -106,9 +129,10 @@ RowView Generation::row(std::uint64_t i) const {
     // "not checked", so a row stamped so (never written, or damaged) is
     // checked every time.
     const std::uint64_t birth = load_birth(stamps(), i);
-    if (birth == kAlive || checked_[i].load(std::memory_order_acquire) != birth) {
+    std::atomic<std::uint64_t> &done = checked(i);
+    if (birth == kAlive || done.load(std::memory_order_acquire) != birth) {
       check_row(i);
-      checked_[i].store(birth, std::memory_order_release);
+      done.store(birth, std::memory_order_release);
     }
   }
   const RowEntry &r = rows()[i];

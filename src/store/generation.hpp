@@ -136,6 +136,12 @@ class Generation {
 
  private:
   Generation(Object &&object, std::string what, bool trusted);
+ public:
+  ~Generation();
+  Generation(const Generation &) = delete;
+  Generation &operator=(const Generation &) = delete;
+
+ private:
   const RowStamp *stamps() const { return reinterpret_cast<const RowStamp *>(base_ + header().stamps_off); }
   RowStamp *stamps_w() { return reinterpret_cast<RowStamp *>(base_ + header().stamps_off); }
   const RowEntry *rows() const { return reinterpret_cast<const RowEntry *>(base_ + header().rows_off); }
@@ -161,8 +167,12 @@ class Generation {
   bool trusted_;  // private memory: nobody else writes it
   std::atomic<std::uint64_t> torn_{0};  // record_sum of a commit set aside by recover()
   // Per row, the birth of the entry checked already, kAlive for none
-  // (untrusted generations only).
-  std::unique_ptr<std::atomic<std::uint64_t>[]> checked_;
+  // (untrusted generations only). In chunks allocated when a row of theirs
+  // is first read, so that attaching stays O(1) in time and memory.
+  static constexpr std::size_t kCheckedChunk = 4096;
+  std::atomic<std::uint64_t> &checked(std::uint64_t row) const;
+  std::unique_ptr<std::atomic<std::atomic<std::uint64_t> *>[]> checked_;
+  std::size_t checked_chunks_ = 0;  // for the capacity at open
 };
 
 }  // namespace nvdb::store
