@@ -1062,3 +1062,42 @@ BOOST_AUTO_TEST_CASE(a_program_the_writer_starts_does_not_hold_its_lock) {
   ::kill(program, SIGKILL);
   for (int fd : {started[0], started[1], execed[0]}) ::close(fd);
 }
+
+// A batch that fits the free rows but one, in a generation whose rows are
+// all taken: making room rewrites the generation, which leaves no free row,
+// so the whole batch is appended and room is made for that.
+BOOST_AUTO_TEST_CASE(a_batch_placed_again_after_a_rewrite_gets_room_for_all_of_it) {
+  ShmName shm("replace");
+  constexpr uint32_t dim = 8192;  // a first generation of 32 rows
+  nvdb_db *w = open_db(shm.locator(), NVDB_OPEN_CREATE, dim);
+  auto records = [&](const std::string &prefix, int n) {
+    std::vector<std::string> names;
+    std::vector<float> vecs(std::size_t(n) * dim, 0.0f);
+    for (int i = 0; i < n; ++i) {
+      names.push_back(prefix + std::to_string(i));
+      vecs[std::size_t(i) * dim + std::size_t(i)] = 1;
+    }
+    std::vector<const char *> ids;
+    for (const auto &s : names) ids.push_back(s.c_str());
+    return nvdb_upsert(w, ids.size(), ids.data(), vecs.data(), vecs.size(), nullptr, nullptr);
+  };
+  BOOST_REQUIRE_EQUAL(records("old", 32), NVDB_OK);
+  BOOST_REQUIRE_EQUAL(info_number(w, "capacity"), 32u);
+  std::vector<std::string> gone;
+  for (int i = 8; i < 32; ++i) gone.push_back("old" + std::to_string(i));
+  std::vector<const char *> ids;
+  for (const auto &s : gone) ids.push_back(s.c_str());
+  BOOST_REQUIRE_EQUAL(nvdb_delete(w, ids.size(), ids.data(), nullptr), NVDB_OK);  // 24 dead, too few to compact
+  BOOST_REQUIRE_EQUAL(nvdb_set_additional_data(w, "{}"), NVDB_OK);  // and their rows free
+  BOOST_REQUIRE_MESSAGE(records("new", 25) == NVDB_OK, nvdb_errmsg());  // 24 free rows, one more
+  BOOST_TEST(count(w) == 33u);
+  BOOST_TEST(info_number(w, "rows") <= info_number(w, "capacity"));
+  BOOST_TEST(verify(w).status == NVDB_OK);
+  const char *id = "new24";
+  nvdb_records *recs = nullptr;
+  BOOST_REQUIRE_EQUAL(nvdb_get(w, 1, &id, &recs), NVDB_OK);
+  BOOST_REQUIRE_EQUAL(nvdb_records_count(recs), 1u);
+  BOOST_TEST(nvdb_records_vector(recs, 0)[24] == 1.0f);
+  nvdb_records_free(recs);
+  nvdb_close(w);
+}
