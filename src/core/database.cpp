@@ -673,7 +673,8 @@ void Database::note_killed(const std::vector<std::uint64_t> &killed) {
 // to 11 ms). Without fsync, a power loss may leave on disk only an older
 // commit record than the last, whose rows a reuse may have overwritten;
 // appending keeps every older commit whole.
-bool Database::reuses_rows() const { return kind_ == StorageKind::shm && !read_only_; }
+bool Database::reuses_rows() const { return pins_reads() && !read_only_; }
+bool Database::pins_reads() const { return kind_ == StorageKind::shm; }
 
 void Database::set_additional_doc(const std::string &doc) {
   make_room(0, doc.size());
@@ -949,7 +950,7 @@ Database::View Database::view() const {
   // Only shm writers reuse rows: a file store's readers do not pin, and so
   // never write the root's page (a write fault on a file page can wait on
   // the filesystem's journal, busy with the writer's data).
-  if (kind_ == StorageKind::shm) pin(v);
+  if (pins_reads()) pin(v);
   return v;
 }
 
@@ -1207,7 +1208,7 @@ Database::VerifyResult Database::verify() const {
   // from being written in place while they are checked (shm). Without a
   // readable commit there is nothing to pin: the check reports why.
   View pinned;
-  if (kind_ == StorageKind::shm) {
+  if (pins_reads()) {
     try {
       pinned.gen = gen;
       pinned.snap = gen->snapshot();

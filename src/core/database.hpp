@@ -225,6 +225,7 @@ class Database {
   void forget_free_rows();
   void note_killed(const std::vector<std::uint64_t> &killed);
   bool reuses_rows() const;
+  bool pins_reads() const;  // the stores whose writers reuse rows
   void write_json_file(const std::string &path, const View &v) const;
 
   const std::uint32_t dim_;

@@ -150,7 +150,7 @@ void Generation::write_entry(std::uint64_t row, const HeapExtent &extent, std::s
                              std::uint64_t epoch) {
   write_heap(extent.off, id);
   write_heap(extent.off + id.size(), meta);
-  auto *entry = reinterpret_cast<RowEntry *>(base_ + header().rows_off) + row;
+  RowEntry *entry = rows_w() + row;
   entry->heap_off = extent.off;
   entry->id_len = static_cast<std::uint32_t>(id.size());
   entry->meta_len = static_cast<std::uint32_t>(meta.size());
@@ -178,7 +178,7 @@ void Generation::write_vectors(std::uint64_t first, std::uint64_t n, const float
 
 void Generation::abandon(std::uint64_t row) {
   store_death(stamps_w(), row, 0);
-  reinterpret_cast<RowEntry *>(base_ + header().rows_off)[row].heap_room = 0;
+  rows_w()[row].heap_room = 0;
 }
 
 void Generation::undo_after(std::uint64_t epoch, std::uint64_t rows) {

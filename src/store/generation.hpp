@@ -56,6 +56,9 @@ class Generation {
                                             unsigned mode);
   // An existing generation; its header is checked (NVDB_ECORRUPT, NVDB_EVERSION).
   static std::shared_ptr<Generation> open(const Place &place, std::uint64_t number, bool writable);
+  ~Generation();
+  Generation(const Generation &) = delete;
+  Generation &operator=(const Generation &) = delete;
 
   const DataHeader &header() const { return *reinterpret_cast<const DataHeader *>(base_); }
   std::uint64_t number() const { return header().generation; }
@@ -136,15 +139,10 @@ class Generation {
 
  private:
   Generation(Object &&object, std::string what, bool trusted);
- public:
-  ~Generation();
-  Generation(const Generation &) = delete;
-  Generation &operator=(const Generation &) = delete;
-
- private:
   const RowStamp *stamps() const { return reinterpret_cast<const RowStamp *>(base_ + header().stamps_off); }
   RowStamp *stamps_w() { return reinterpret_cast<RowStamp *>(base_ + header().stamps_off); }
   const RowEntry *rows() const { return reinterpret_cast<const RowEntry *>(base_ + header().rows_off); }
+  RowEntry *rows_w() { return reinterpret_cast<RowEntry *>(base_ + header().rows_off); }
   void check_row(std::uint64_t row) const;
   // What is wrong with row i's entry, or nullptr: its id and metadata must
   // lie within the first heap_limit bytes of the heap.
