@@ -231,8 +231,12 @@ typedef struct nvdb_options {
 
 /**
  * Store files only: commit without fsync. A commit then survives the crash
- * of any process but not of the machine (power loss may roll the store back
- * to an earlier commit, never corrupt it). Commits are much faster.
+ * of any process but not of the machine: a power loss takes the store back
+ * to the last commit that reached the disk, whole, never corrupt. The
+ * writer flushes its commits at nvdb_save and nvdb_close, with each new
+ * generation, and at its first write a second or more after the last
+ * flush; nvdb_info's "durable_epoch" names the last one flushed. Commits
+ * are much faster.
  * Without it (the default), a write returns once its commit is on disk; if
  * the disk fails that flush, the write returns NVDB_EIO, saying that the
  * commit is visible but may not survive a machine crash.
@@ -284,7 +288,7 @@ NVDB_API int nvdb_options_init(nvdb_options *opts, unsigned version);
 NVDB_API int nvdb_open(nvdb_db **out, const char *locator, const nvdb_options *opts);
 
 /**
- * Saves a writable ".json" database (as nvdb_save) and releases the handle,
+ * Saves a writable database (as nvdb_save) and releases the handle,
  * which is invalid afterwards even when the save fails; the status says
  * whether it succeeded. NULL is a no-op returning NVDB_OK. A handle must not
  * be in use by another thread when it is closed.
@@ -294,8 +298,11 @@ NVDB_API int nvdb_close(nvdb_db *db);
 /**
  * Writes a ".json" database back to its file atomically (a temporary file
  * in the same folder, fsync, rename): the file holds either the old or the
- * new contents, never a mix. A no-op for ":memory:". NVDB_EREADONLY on a
- * read-only handle.
+ * new contents, never a mix. For the writer of a store file opened with
+ * NVDB_FLAG_NO_SYNC, flushes its commits to disk (fdatasync), so that a
+ * power loss keeps them. A no-op for other stores, which commit as they
+ * go, and for ":memory:". NVDB_EREADONLY on a read-only ".json" handle;
+ * NVDB_EIO if the disk fails the flush.
  */
 NVDB_API int nvdb_save(nvdb_db *db);
 
@@ -327,7 +334,8 @@ NVDB_API int nvdb_count(nvdb_db *db, size_t *out);
  * scan ("scalar", "avx2", "avx512" or "avx512-bf16-vnni"). Stores
  * (shm and file) add "generation", "epoch", "rows" (live and dead),
  * "capacity" and "readers": [{"pid": 123, "generation": 4}, ...], the live
- * reader processes.
+ * reader processes; store files add "durable_epoch", the newest commit
+ * known to be on disk (the epoch a power loss would go back to, at worst).
  * *out is set to a string to release with nvdb_free (NULL on failure).
  */
 NVDB_API int nvdb_info(nvdb_db *db, char **out);

@@ -336,14 +336,19 @@ void Database::create_first_generation(std::uint64_t capacity, std::uint64_t hea
   store::Snapshot first;
   first.epoch = 1;
   head_ = gen_->commit(first, {}, durable_);
-  if (durable_) gen_->make_durable();
+  gen_->make_durable(head_);  // also without durable_: a power loss goes back to it at most
+  last_flush_ = std::chrono::steady_clock::now();
 }
 
 // A writer that died mid-commit may have stamped deaths for a commit that
 // never happened, and left a half-built next generation or an old one it
 // had not yet removed. Readers ignore all of that; a new writer cleans up.
 void Database::recover_as_writer() {
+  // After a machine crash, the commits after the one recovered are lost:
+  // their records must not outlive them.
+  if (gen_->recovered_from_durable()) gen_->publish_recovered(head_);
   gen_->undo_after(head_.epoch, head_.rows);
+  last_flush_ = std::chrono::steady_clock::now();
   const std::uint64_t number = gen_->number();
   store::Object::remove(place_, place_.generation_object(number + 1));
   if (number > 1) store::Object::remove(place_, place_.generation_object(number - 1));
@@ -610,11 +615,19 @@ void Database::before_write() {
 
 // A published commit is visible to readers whatever happens next, so it is
 // flushed last, once the writer's own records match it: a disk error then
-// leaves the handle consistent with what readers see.
+// leaves the handle consistent with what readers see. Without durable_, the
+// commits of a store file are flushed at the first write a second after the
+// last flush, which bounds what a power loss takes back.
 void Database::finish_write() {
-  if (!durable_) return;
+  if (!durable_ && !(kind_ == StorageKind::file && std::chrono::steady_clock::now() - last_flush_ >= kFlushInterval))
+    return;
+  flush();
+}
+
+void Database::flush() {
   try {
-    gen_->make_durable();
+    gen_->make_durable(head_);
+    last_flush_ = std::chrono::steady_clock::now();
   } catch (const Error &e) {
     throw Error(e.status(), std::string(e.what()) + " (the commit is visible, but may not survive a machine crash)");
   }
@@ -814,7 +827,9 @@ store::Snapshot Database::fill(store::Generation &fresh,
     s.heap_used += s.extra_len;
   }
   s = fresh.commit(s, {}, durable_);
-  if (durable_) fresh.make_durable();
+  // Whatever the flags: the root will name this generation, and the last
+  // one will be gone.
+  fresh.make_durable(s);
   return s;
 }
 
@@ -912,8 +927,15 @@ void Database::copy_from(Database &src) {
   if (!additional.empty()) set_additional_doc(additional);
 }
 
+// Stores commit as they go; save() makes the commits of a store file
+// opened with NVDB_FLAG_NO_SYNC durable.
 void Database::save() {
-  if (kind_ != StorageKind::json) return;  // stores commit as they go
+  if (kind_ == StorageKind::file && !read_only_) {
+    std::lock_guard lock(write_mutex_);
+    if (gen_->durable_epoch() < head_.epoch) flush();
+    return;
+  }
+  if (kind_ != StorageKind::json) return;
   check_writable();
   write_json_file(locator_, view());
 }
@@ -1184,7 +1206,9 @@ std::string Database::info_json() const {
   if (store) {
     out += ",\"generation\":" + std::to_string(v.gen->number()) +
            ",\"epoch\":" + std::to_string(v.snap.epoch) + ",\"rows\":" + std::to_string(v.snap.rows) +
-           ",\"capacity\":" + std::to_string(v.gen->capacity()) + ",\"readers\":[";
+           ",\"capacity\":" + std::to_string(v.gen->capacity());
+    if (kind_ == StorageKind::file) out += ",\"durable_epoch\":" + std::to_string(v.gen->durable_epoch());
+    out += ",\"readers\":[";
     const auto readers = root_->readers();
     for (std::size_t i = 0; i < readers.size(); ++i) {
       if (i) out += ",";

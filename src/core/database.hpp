@@ -218,6 +218,7 @@ class Database {
   void release_retired();
   void before_write();
   void finish_write();
+  void flush();
   store::Snapshot fill(store::Generation &fresh, std::unordered_map<std::string, std::uint64_t> &index) const;
   store::Snapshot next_commit() const;
   void commit(store::Snapshot next, const std::vector<std::uint64_t> &killed,
@@ -255,6 +256,11 @@ class Database {
   // writer, not a reader in the middle of a query.
   std::vector<std::shared_ptr<store::Generation>> retired_;
   std::chrono::steady_clock::time_point retired_checked_;
+
+  // A store file's writer without durable_: when its commits were last
+  // flushed (finish_write()).
+  static constexpr std::chrono::seconds kFlushInterval{1};
+  std::chrono::steady_clock::time_point last_flush_;
 
   // Row reuse (writers of shm stores; see reuses_rows()). Rows killed, by
   // death epoch, until no read can see them; then free, for the next

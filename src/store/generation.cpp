@@ -96,7 +96,11 @@ std::atomic<std::uint64_t> &Generation::checked(std::uint64_t row) const {
 }
 
 Snapshot Generation::snapshot() const {
-  Snapshot s = read_snapshot(header(), what_, torn_.load(std::memory_order_relaxed));
+  Snapshot s;
+  if (!read_snapshot(header(), set_aside_, s)) {
+    if (!has_fallback_) throw Error(NVDB_ECORRUPT, what_ + ": no consistent commit record");
+    s = fallback_;  // until the writer publishes it again
+  }
   if (!trusted_ && s.extra_len && !json::is_well_formed(heap(s.extra_off, s.extra_len)))
     throw Error(NVDB_ECORRUPT, what_ + ": the additional data is corrupt");
   return s;
@@ -236,13 +240,6 @@ std::uint64_t Generation::data_checksum(const Snapshot &s, const std::vector<std
   return sum == 0 ? 1 : sum;  // 0 means "nothing to check"
 }
 
-bool Generation::reached_disk(const Snapshot &s) const {
-  // Committed since this machine booted: whatever the writer wrote is in the
-  // page cache, so the check (which costs the commit's size) is needless.
-  if (s.boot != 0 && s.boot == current_boot()) return true;
-  return matches_its_checksum(s);
-}
-
 bool Generation::matches_its_checksum(const Snapshot &s) const {
   if (s.data_sum == 0) return true;
   std::vector<std::uint64_t> killed, born;
@@ -259,12 +256,33 @@ bool Generation::matches_its_checksum(const Snapshot &s) const {
 
 Snapshot Generation::recover() {
   Snapshot s = snapshot();
-  if (reached_disk(s)) return s;
-  torn_.store(s.record_sum, std::memory_order_relaxed);
-  Snapshot previous = snapshot();
-  if (previous.epoch >= s.epoch)
-    throw Error(NVDB_ECORRUPT, what_ + ": the last commit is incomplete and no earlier one is left");
-  return previous;
+  // Committed since this machine booted: whatever the writer wrote is in
+  // the page cache, so the check (which costs the commit's size) is needless.
+  if (s.boot != 0 && s.boot == current_boot()) return s;
+  Snapshot durable;
+  const bool has_durable = read_durable(header(), durable);
+  for (std::uint64_t &aside : set_aside_) {
+    if (has_durable && (s.epoch <= durable.epoch || (s.epoch == durable.epoch + 1 && matches_its_checksum(s))))
+      return s;
+    aside = s.record_sum;
+    if (!read_snapshot(header(), set_aside_, s)) break;
+  }
+  if (!has_durable)
+    throw Error(NVDB_ECORRUPT, what_ + ": the last commits are incomplete and none is known to be on disk");
+  fallback_ = durable;
+  has_fallback_ = true;
+  return durable;
+}
+
+std::uint64_t Generation::durable_epoch() const {
+  Snapshot s;
+  return read_durable(header(), s) ? s.epoch : 0;
+}
+
+void Generation::make_durable(const Snapshot &last) {
+  if (object_.medium() != Medium::file) return;
+  object_.sync_all();
+  record_durable(header_w(), last);
 }
 
 Snapshot Generation::commit(Snapshot next, const std::vector<std::uint64_t> &born, bool durable) {
@@ -283,7 +301,7 @@ Snapshot Generation::commit(Snapshot next, const std::vector<std::uint64_t> &bor
   const bool one_flush = file && bytes <= kOneFlushBytes;
   next.data_sum = one_flush || (file && !durable) ? data_checksum(next, born) : 0;
   if (durable && !one_flush) object_.sync_all();
-  publish(*reinterpret_cast<DataHeader *>(base_), next);
+  publish(header_w(), next);
   next.record_sum = 0;
   return next;
 }

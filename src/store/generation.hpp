@@ -70,11 +70,20 @@ class Generation {
 
   // The newest commit.
   Snapshot snapshot() const;
-  // The newest commit whose data all reached the disk: after a machine
-  // crash, a commit flushed in one go (data and record together) may have
-  // been written in part; it is then set aside for good and the previous
-  // commit is the newest. What opening a store file starts from.
+  // What opening a store file starts from. Within the boot that made it,
+  // the newest commit. After a machine crash, a commit record may have
+  // reached the disk before its data, or before the data of commits it
+  // follows (NVDB_FLAG_NO_SYNC): a record is then taken only if the
+  // durable records cover every commit before it and its data checksum
+  // matches; otherwise the store opens at its newest durable record. What
+  // is set aside stays so for this handle.
   Snapshot recover();
+  // Whether recover() went back to a durable record rather than a commit
+  // record; publish_recovered() (the writer) makes that the newest commit.
+  bool recovered_from_durable() const { return has_fallback_; }
+  void publish_recovered(const Snapshot &s) { publish_rollback(header_w(), s); }
+  // The newest commit known to be on disk (0: none; files only).
+  std::uint64_t durable_epoch() const;
 
   const float *vectors() const { return reinterpret_cast<const float *>(base_ + header().vectors_off); }
   const float *vector(std::uint64_t row) const { return vectors() + row * dim(); }
@@ -131,11 +140,13 @@ class Generation {
   // (files only), make_durable() then puts it on disk: small commits in one
   // flush, data and record together, checked at the next open by
   // recover(); large ones in two, the data (here, before publishing) and
-  // then the record.
+  // then the record. Commits to files without `durable` carry a checksum
+  // of their data too.
   Snapshot commit(Snapshot next, const std::vector<std::uint64_t> &born, bool durable);
-  // Flushes what the last commit published (files; a no-op otherwise).
-  // NVDB_EIO if the disk fails: the commit is visible all the same.
-  void make_durable() { object_.sync_all(); }
+  // Flushes what the commits up to `last` (the last published) wrote, and
+  // records `last` as durable (files; a no-op otherwise). NVDB_EIO if the
+  // disk fails: the commit is visible all the same.
+  void make_durable(const Snapshot &last);
 
  private:
   Generation(Object &&object, std::string what, bool trusted);
@@ -143,6 +154,7 @@ class Generation {
   RowStamp *stamps_w() { return reinterpret_cast<RowStamp *>(base_ + header().stamps_off); }
   const RowEntry *rows() const { return reinterpret_cast<const RowEntry *>(base_ + header().rows_off); }
   RowEntry *rows_w() { return reinterpret_cast<RowEntry *>(base_ + header().rows_off); }
+  DataHeader &header_w() { return *reinterpret_cast<DataHeader *>(base_); }
   void check_row(std::uint64_t row) const;
   // What is wrong with row i's entry, or nullptr: its id and metadata must
   // lie within the first heap_limit bytes of the heap.
@@ -152,9 +164,6 @@ class Generation {
   bool read_list(std::uint64_t off, std::uint64_t count, std::uint64_t heap_used,
                  std::vector<std::uint64_t> &out) const;
   std::uint64_t data_checksum(const Snapshot &s, const std::vector<std::uint64_t> &born) const;
-  // Whether a commit's data is all there: always, within the boot that made
-  // it; otherwise as its data checksum says (commits flushed in one go).
-  bool reached_disk(const Snapshot &s) const;
   bool matches_its_checksum(const Snapshot &s) const;
 
   Object object_;
@@ -163,7 +172,11 @@ class Generation {
   std::uint64_t code_bytes_;           // a row's codes; 0 for float32 (no codes, no aux)
   std::string what_;
   bool trusted_;  // private memory: nobody else writes it
-  std::atomic<std::uint64_t> torn_{0};  // record_sum of a commit set aside by recover()
+  // Set by recover() before the generation is shared: the commit records it
+  // set aside (record sums), and the durable record it went back to.
+  std::uint64_t set_aside_[2] = {0, 0};
+  Snapshot fallback_;
+  bool has_fallback_ = false;
   // Per row, the birth of the entry checked already, kAlive for none
   // (untrusted generations only). In chunks allocated when a row of theirs
   // is first read, so that attaching stays O(1) in time and memory.

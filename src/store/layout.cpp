@@ -154,13 +154,14 @@ void check_header(const void *base, std::size_t size, const std::string &what) {
                                    std::to_string(h.total_size) + " bytes)");
 }
 
-Snapshot read_snapshot(const DataHeader &h, const std::string &what, std::uint64_t skip) {
+bool read_snapshot(const DataHeader &h, const std::uint64_t (&skip)[2], Snapshot &out) {
   // Both slots are read under one seqlock: were they read at different
   // moments, a slot read before a commit and the other read while the next
   // commit rewrote it would yield a commit older than one already visible.
   // Read cleanly, a slot being written means the other holds the newest
   // commit; a slot a dead writer left half-written stays so, and the other
   // is the newest too.
+  auto skipped = [&](const Snapshot &s) { return s.record_sum == skip[0] || s.record_sum == skip[1]; };
   for (int attempt = 0; attempt < 100000; ++attempt) {
     SlotCopy a, b;
     copy_slot(h.meta[0], a);
@@ -173,23 +174,30 @@ Snapshot read_snapshot(const DataHeader &h, const std::string &what, std::uint64
       continue;
     }
     Snapshot sa, sb;
-    const bool ok_a = valid(a, h, sa) && sa.record_sum != skip;
-    const bool ok_b = valid(b, h, sb) && sb.record_sum != skip;
-    if (ok_a && (!ok_b || sa.epoch > sb.epoch)) return sa;
-    if (ok_b) return sb;
-    break;  // neither slot holds a commit
+    const bool ok_a = valid(a, h, sa) && !skipped(sa);
+    const bool ok_b = valid(b, h, sb) && !skipped(sb);
+    if (ok_a && (!ok_b || sa.epoch > sb.epoch)) {
+      out = sa;
+      return true;
+    }
+    if (ok_b) {
+      out = sb;
+      return true;
+    }
+    return false;  // neither slot holds a commit
   }
-  throw Error(NVDB_ECORRUPT, what + ": no consistent commit record");
+  return false;
 }
 
-SlotState inspect_slot(const DataHeader &h, int index, Snapshot &out) {
+SlotState inspect_slot(const DataHeader &h, const MetaSlot &slot, Snapshot &out) {
   SlotCopy copy;
-  if (!copy_clean(h.meta[index], copy)) return SlotState::being_written;
+  if (!copy_clean(slot, copy)) return SlotState::being_written;
   return classify(copy, h, out);
 }
 
-void publish(DataHeader &h, const Snapshot &s) {
-  MetaSlot &slot = h.meta[s.epoch & 1];
+namespace {
+
+void write_slot(MetaSlot &slot, const Snapshot &s) {
   const std::uint64_t seq = load(slot.seq);
   __atomic_store_n(&slot.seq, seq | 1, __ATOMIC_RELAXED);  // odd: being written
   __atomic_thread_fence(__ATOMIC_RELEASE);
@@ -201,6 +209,38 @@ void publish(DataHeader &h, const Snapshot &s) {
   store(slot.checksum, checksum(f, sizeof f));
   store(slot.boot, current_boot());
   __atomic_store_n(&slot.seq, (seq | 1) + 1, __ATOMIC_RELEASE);  // even: complete
+}
+
+}  // namespace
+
+void publish(DataHeader &h, const Snapshot &s) { write_slot(h.meta[s.epoch & 1], s); }
+
+void record_durable(DataHeader &h, const Snapshot &s) {
+  Snapshot a, b;
+  const bool ok_a = inspect_slot(h, h.durable[0], a) == SlotState::sound;
+  const bool ok_b = inspect_slot(h, h.durable[1], b) == SlotState::sound;
+  if ((ok_a && a.epoch >= s.epoch) || (ok_b && b.epoch >= s.epoch)) return;  // recorded already
+  // The older (or unsound) one goes; a torn write then still leaves the other.
+  const int older = !ok_a ? 0 : !ok_b ? 1 : a.epoch <= b.epoch ? 0 : 1;
+  write_slot(h.durable[older], s);
+}
+
+bool read_durable(const DataHeader &h, Snapshot &newest) {
+  bool found = false;
+  for (const MetaSlot &slot : h.durable) {
+    Snapshot s;
+    if (inspect_slot(h, slot, s) == SlotState::sound && (!found || s.epoch > newest.epoch)) {
+      newest = s;
+      found = true;
+    }
+  }
+  return found;
+}
+
+void publish_rollback(DataHeader &h, const Snapshot &s) {
+  MetaSlot &other = h.meta[(s.epoch & 1) ^ 1];
+  __atomic_store_n(&other.seq, load(other.seq) | 1, __ATOMIC_RELEASE);  // odd: no commit to read
+  publish(h, s);
 }
 
 }  // namespace nvdb::store

@@ -3,7 +3,9 @@
 // memory (docs/storage.md has the diagram and the protocol).
 //
 //   DataHeader (one page)  magic, format version, layout descriptor,
-//                          geometry, header checksum, two MetaSlots
+//                          geometry, header checksum, two MetaSlots (the
+//                          last commits), two more (the last commits
+//                          known to be on disk)
 //   stamps   RowStamp x capacity      the commits that wrote and killed each row
 //   rows     RowEntry x capacity      where each row's id and metadata are
 //   vectors  float x capacity x dim   64-byte aligned, row-major
@@ -31,7 +33,7 @@
 
 namespace nvdb::store {
 
-constexpr std::uint32_t kFormatVersion = 2;
+constexpr std::uint32_t kFormatVersion = 3;
 constexpr char kDataMagic[8] = {'N', 'V', 'D', 'B', 'D', 'A', 'T', 'A'};
 constexpr std::uint64_t kAlive = UINT64_MAX;
 constexpr std::uint32_t kEndianMark = 0x01020304;
@@ -115,6 +117,12 @@ struct DataHeader {
   std::uint64_t header_checksum;  // of every byte before this field
   std::uint64_t pad[2];
   MetaSlot meta[2];
+  // Copies of the last two commits known to be whole on disk (store
+  // files), each written after the flush that put it there: by a durable
+  // commit, a rewrite, nvdb_save, or a NO_SYNC writer's periodic flush.
+  // After a machine crash a store file opens at a commit whose every
+  // predecessor is on disk, which may be the newer of these.
+  MetaSlot durable[2];
 };
 static_assert(sizeof(DataHeader) <= kPage, "the header fits in one page");
 static_assert(offsetof(DataHeader, meta) % 64 == 0, "meta slots are cache-line aligned");
@@ -140,19 +148,29 @@ void init_header(DataHeader &h, std::uint32_t dim, std::uint32_t metric, Element
 // (another format version or layout). `what` names it in messages.
 void check_header(const void *base, std::size_t size, const std::string &what);
 
-// The newest consistent commit of a checked header, other than the record
-// named `skip` (a commit found torn by a crash; 0: none). Retries while the
-// writer is mid-publish; NVDB_ECORRUPT if no slot is ever consistent.
-Snapshot read_snapshot(const DataHeader &h, const std::string &what, std::uint64_t skip = 0);
+// The newest consistent commit of a checked header, other than the records
+// named in `skip` (commits set aside after a machine crash; 0: none).
+// Retries while the writer is mid-publish; false if no slot holds one.
+bool read_snapshot(const DataHeader &h, const std::uint64_t (&skip)[2], Snapshot &out);
 
 // What one of the two commit records holds, read cleanly (nvdb_verify).
 // A record being written (odd seq) is not damage: a writer may be
 // publishing it, or have died doing so, and readers use the other one.
 enum class SlotState { unused, being_written, bad_checksum, out_of_range, sound };
-SlotState inspect_slot(const DataHeader &h, int index, Snapshot &out);
+SlotState inspect_slot(const DataHeader &h, const MetaSlot &slot, Snapshot &out);
 
 // Publishes s as the next commit (the writer only).
 void publish(DataHeader &h, const Snapshot &s);
+
+// The durable records (DataHeader::durable): record_durable() replaces the
+// older with s; read_durable() gives the newer sound one, false if none.
+void record_durable(DataHeader &h, const Snapshot &s);
+bool read_durable(const DataHeader &h, Snapshot &newest);
+
+// A writer that reopens a store file at an older commit than its records
+// name (after a machine crash): the other record is cleared, then s is
+// published in its own, so that no reader takes the lost commits for newer.
+void publish_rollback(DataHeader &h, const Snapshot &s);
 
 // Stamps are read by readers while the writer sets them. A row written in
 // place gets its birth before its death goes back to kAlive (release), so

@@ -43,23 +43,42 @@ Verification Generation::verify(bool unit_vectors) const {
   return v;
 }
 
+namespace {
+
+// Whether a commit or durable record is sound, reporting it if it is damaged.
+// A record being written is not damage: a commit in progress, or one a
+// dead writer abandoned.
+bool sound_record(const DataHeader &h, const MetaSlot &slot, const std::string &name, Verification &v,
+                  Snapshot &s) {
+  switch (inspect_slot(h, slot, s)) {
+    case SlotState::unused:
+    case SlotState::being_written:
+      return false;
+    case SlotState::bad_checksum:
+      v.add("commit record", name + ": checksum mismatch");
+      return false;
+    case SlotState::out_of_range:
+      v.add("commit record", name + " (epoch " + std::to_string(s.epoch) +
+                                 "): counts beyond the generation's capacity");
+      return false;
+    case SlotState::sound:
+      break;
+  }
+  return true;
+}
+
+}  // namespace
+
 void Generation::verify_records(Verification &v) const {
   for (int k = 0; k < 2; ++k) {
     const std::string name = "commit record " + std::to_string(k);
     Snapshot s;
-    switch (inspect_slot(header(), k, s)) {
-      case SlotState::unused:
-      case SlotState::being_written:  // a commit in progress, or abandoned by a dead writer
-        continue;
-      case SlotState::bad_checksum:
-        v.add("commit record", name + ": checksum mismatch");
-        continue;
-      case SlotState::out_of_range:
-        v.add("commit record", name + " (epoch " + std::to_string(s.epoch) +
-                                   "): counts beyond the generation's capacity");
-        continue;
-      case SlotState::sound:
-        break;
+    if (!sound_record(header(), header().meta[k], name, v, s)) continue;
+    if (s.record_sum == set_aside_[0] || s.record_sum == set_aside_[1]) {
+      v.add("data", name + " (epoch " + std::to_string(s.epoch) +
+                        "): set aside at open, as a machine crash left it or a commit before it "
+                        "incomplete on disk");
+      continue;
     }
     // publish() writes epoch E into record E & 1.
     if ((s.epoch & 1) != static_cast<std::uint64_t>(k)) {
@@ -75,7 +94,29 @@ void Generation::verify_records(Verification &v) const {
     if (v.sound_records == 0 || s.epoch > v.snap.epoch) v.snap = s;
     ++v.sound_records;
   }
+  if (has_fallback_ && v.sound_records == 0) {
+    v.snap = fallback_;  // what this handle reads: the rows are checked at it
+    ++v.sound_records;
+  }
   if (v.sound_records == 0) v.add("commit record", "no sound commit record: the rows cannot be checked");
+  // The durable records name commits at or before the newest (a writer
+  // that reopened after a machine crash republished the newest of them).
+  // Read after them, the newest commit is at least as new as any they name,
+  // also while a writer commits.
+  std::uint64_t durable_epoch[2] = {0, 0};
+  for (int k = 0; k < 2; ++k) {
+    Snapshot s;
+    if (sound_record(header(), header().durable[k], "durable record " + std::to_string(k), v, s))
+      durable_epoch[k] = s.epoch;
+  }
+  const std::uint64_t no_skip[2] = {0, 0};
+  Snapshot newest;
+  if (!read_snapshot(header(), no_skip, newest)) return;
+  for (int k = 0; k < 2; ++k)
+    if (durable_epoch[k] > newest.epoch)
+      v.add("commit record", "durable record " + std::to_string(k) + " names epoch " +
+                                 std::to_string(durable_epoch[k]) + ", after the newest commit (" +
+                                 std::to_string(newest.epoch) + ")");
 }
 
 void Generation::verify_rows(Verification &v, bool unit_vectors) const {

@@ -209,10 +209,12 @@ BOOST_AUTO_TEST_CASE(foreign_or_corrupt_segment_is_refused) {
   nvdb_options opts = NVDB_OPTIONS_INIT;
   opts.mode = NVDB_OPEN_READ;
   nvdb_db *db = nullptr;
+  std::string version(4, '\0');
+  std::ifstream(data, std::ios::binary).seekg(8).read(version.data(), 4);
   patch(8, std::string("\x01\x00\x00\x00", 4));  // format version 1
   BOOST_TEST(nvdb_open(&db, s.locator.c_str(), &opts) == NVDB_EVERSION);
   BOOST_TEST(std::string(nvdb_errmsg()).find("version 1") != std::string::npos, nvdb_errmsg());
-  patch(8, std::string("\x02\x00\x00\x00", 4));
+  patch(8, version);
   BOOST_REQUIRE_EQUAL(nvdb_open(&db, s.locator.c_str(), &opts), NVDB_OK);
   nvdb_close(db);
   patch(0, "NOTNVDB!");
