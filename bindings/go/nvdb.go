@@ -114,8 +114,11 @@ func WithPermissions(perm os.FileMode) Option {
 	return func(o *openOptions) { o.permissions = perm.Perm() }
 }
 
-// NoSync makes a store file commit without fsync: a commit survives any
-// process crash but not a power loss, and commits are much faster.
+// NoSync makes a store file commit without fsync, much faster: a commit
+// survives any process crash, and a power loss goes back to the last commit
+// flushed to disk (durable_epoch in Info), never a torn one. The writer
+// flushes at Save and Close, with each new generation, and at its first
+// write a second after the last flush.
 func NoSync() Option { return func(o *openOptions) { o.noSync = true } }
 
 // DB is an open nvdb database. It is safe for concurrent use.
@@ -161,8 +164,8 @@ func uint32Arg(n int) uint {
 	return uint(n)
 }
 
-// Close releases the database, saving a writable ".json" database first;
-// the error says whether that save succeeded. The DB is closed either way.
+// Close saves a writable database (see Save) and releases it; the error says
+// whether that save succeeded. The DB is closed either way.
 // Close waits for calls in progress; closing twice gives ErrClosed.
 func (db *DB) Close() (err error) {
 	defer guard("close", &err)
@@ -179,8 +182,10 @@ func (db *DB) Close() (err error) {
 	return call("close", func(e swig.Error) { swig.Close(h, e) })
 }
 
-// Save writes a ".json" database back to its file atomically; a no-op for
-// other databases, ErrReadOnly on a read-only handle.
+// Save writes a ".json" database back to its file atomically (ErrReadOnly
+// on a read-only handle). For the writer of a store file opened with NoSync
+// it flushes the commits to disk, so that a power loss keeps them (ErrIO if
+// the disk fails). A no-op for other databases.
 func (db *DB) Save() error {
 	return db.with("save", func(h swig.Struct_SS_nvdb_db, e swig.Error) { swig.Save(h, e) })
 }
@@ -207,7 +212,8 @@ func (db *DB) Count() (int, error) {
 }
 
 // Info describes the database as a JSON object: dim, metric, count,
-// storage, locator, read_only, and for stores generation, readers, ...
+// storage, locator, read_only, for stores generation, epoch, readers, ...,
+// and for store files durable_epoch, the last commit flushed to disk.
 func (db *DB) Info() (json.RawMessage, error) {
 	var s string
 	err := db.with("info", func(h swig.Struct_SS_nvdb_db, e swig.Error) { s = swig.Info(h, e) })

@@ -149,6 +149,48 @@ func TestStoreFilePersistsAcrossOpens(t *testing.T) {
 	}
 }
 
+// Save flushes the commits of a NoSync store file, so that a power loss
+// keeps them: Info's durable_epoch reaches the epoch, and stays there when
+// the store is reopened.
+func TestStoreSaveMakesTheCommitsOfANoSyncFileDurable(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "flushed.nvdb")
+	writer := openStore(t, path, WithDim(2), NoSync())
+	mustUpsert(t, writer, record("a", []float32{1, 0}, ""))
+	if epoch, durable := epochs(t, writer); durable >= epoch {
+		t.Fatalf("before save: durable_epoch %d, epoch %d; want the upsert not yet flushed", durable, epoch)
+	}
+	if err := writer.Save(); err != nil {
+		t.Fatal(err)
+	}
+	if epoch, durable := epochs(t, writer); durable != epoch {
+		t.Fatalf("after save: durable_epoch %d, epoch %d", durable, epoch)
+	}
+	if err := writer.Close(); err != nil {
+		t.Fatal(err)
+	}
+	reader := openStore(t, path, ReadOnly())
+	if epoch, durable := epochs(t, reader); durable != epoch {
+		t.Fatalf("reopened: durable_epoch %d, epoch %d", durable, epoch)
+	}
+}
+
+// epochs reads a store file's epoch and durable_epoch from Info.
+func epochs(t *testing.T, db *DB) (epoch, durable uint64) {
+	t.Helper()
+	raw, err := db.Info()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var info struct {
+		Epoch   *uint64 `json:"epoch"`
+		Durable *uint64 `json:"durable_epoch"`
+	}
+	if err := json.Unmarshal(raw, &info); err != nil || info.Epoch == nil || info.Durable == nil {
+		t.Fatalf("info %s: %v", raw, err)
+	}
+	return *info.Epoch, *info.Durable
+}
+
 // The helper process of the tests below: it opens the store named by
 // NVDB_GO_HELPER_LOCATOR as NVDB_GO_HELPER says and reports on stdout.
 func TestStoreHelperProcess(t *testing.T) {

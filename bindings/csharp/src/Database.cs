@@ -79,7 +79,11 @@ public sealed class Database : IDisposable {
     }
   }
 
-  /// <summary>A JSON object describing the database (dim, metric, count, storage, readers...).</summary>
+  /// <summary>
+  /// A JSON object describing the database (dim, metric, count, storage,
+  /// epoch and readers of a store...; for a store file, "durable_epoch", the
+  /// last commit flushed to disk).
+  /// </summary>
   public string Info {
     get {
       ThrowIfClosed();
@@ -302,15 +306,21 @@ public sealed class Database : IDisposable {
     NvdbNative.nvdb_b_compact(handle);
   }
 
-  /// <summary>Writes a ".json" database back to its file atomically; a no-op for other kinds.</summary>
+  /// <summary>
+  /// Writes a ".json" database back to its file atomically. For the writer
+  /// of a store file opened with <see cref="OpenFlags.NoSync"/>, flushes its
+  /// commits to disk, so that a power loss keeps them (Status.IO if the disk
+  /// fails). A no-op for other kinds.
+  /// </summary>
   public void Save() {
     ThrowIfClosed();
     NvdbNative.nvdb_b_save(handle);
   }
 
   /// <summary>
-  /// Saves a writable ".json" database and releases the handle; throws
-  /// NvdbException if that save failed. Calling it again does nothing.
+  /// Saves a writable database (see <see cref="Save"/>) and releases the
+  /// handle; throws NvdbException if that save failed. Calling it again
+  /// does nothing.
   /// </summary>
   public void Close() {
     handle.Dispose();

@@ -50,7 +50,14 @@ public enum OpenMode {
 public enum OpenFlags {
   /// <summary>No flag.</summary>
   None = 0,
-  /// <summary>Store files: commit without fsync (survives a process crash, not a power loss).</summary>
+  /// <summary>
+  /// Store files: commit without fsync, much faster. A commit survives a
+  /// process crash; a power loss goes back to the last commit flushed to
+  /// disk ("durable_epoch" in <see cref="Database.Info"/>), never a torn one.
+  /// The writer flushes at <see cref="Database.Save"/> and
+  /// <see cref="Database.Close"/>, with each new generation, and at its first
+  /// write a second after the last flush.
+  /// </summary>
   NoSync = 1,
 }
 

@@ -157,6 +157,31 @@ public class StoresTests {
     }
   }
 
+  // Save flushes the commits of a NoSync store file, so that a power loss
+  // keeps them: Info's durable_epoch reaches the epoch, and stays there when
+  // the store is reopened.
+  [Test]
+  public void SaveMakesTheCommitsOfANoSyncStoreFileDurable() {
+    using (var store = new Store("file")) {
+      using (var writer = new Database(store.Locator, new OpenOptions { Dim = 2, Flags = OpenFlags.NoSync })) {
+        writer.Upsert("a", new float[] { 1, 0 });
+        string info = writer.Info;
+        Assert.Less(InfoNumber(info, "durable_epoch"), InfoNumber(info, "epoch"), info);
+        writer.Save();
+        info = writer.Info;
+        Assert.AreEqual(InfoNumber(info, "epoch"), InfoNumber(info, "durable_epoch"), info);
+      }
+      using (var reader = new Database(store.Locator, Reader)) {
+        string info = reader.Info;
+        Assert.AreEqual(InfoNumber(info, "epoch"), InfoNumber(info, "durable_epoch"), info);
+      }
+    }
+  }
+
+  static long InfoNumber(string info, string field) {
+    return (long)((JsonObject)JsonValue.Parse(info))[field];
+  }
+
   [Test]
   public void MissingStoresAreNotFoundForReadAndWrite() {
     using (var store = new Store("shm")) {

@@ -98,9 +98,9 @@ public final class Database implements AutoCloseable {
   }
 
   /**
-   * Saves a writable ".json" database and releases the handle, which is released even when the
-   * save fails (the exception says so). Waits for calls in progress on other threads. Closing
-   * twice is a no-op.
+   * Saves a writable database (see {@link #save()}) and releases the handle, which is released
+   * even when the save fails (the exception says so). Waits for calls in progress on other
+   * threads. Closing twice is a no-op.
    */
   @Override
   public void close() {
@@ -119,7 +119,11 @@ public final class Database implements AutoCloseable {
     return use(h -> h == 0, false);
   }
 
-  /** Writes a ".json" database back to its file atomically; a no-op for other kinds. */
+  /**
+   * Writes a ".json" database back to its file atomically. For the writer of a store file opened
+   * with {@link Options#noSync}, flushes its commits to disk, so that a power loss keeps them
+   * ({@link Status#EIO} if the disk fails). A no-op for other kinds.
+   */
   public void save() {
     run(NvdbNative::save);
   }
@@ -148,7 +152,10 @@ public final class Database implements AutoCloseable {
     return use(NvdbNative::count);
   }
 
-  /** A JSON object describing the database (storage, kernel, readers of a store...). */
+  /**
+   * A JSON object describing the database (storage, kernel, epoch and readers of a store...;
+   * for a store file, "durable_epoch": the last commit flushed to disk).
+   */
   public String info() {
     return use(NvdbNative::info);
   }

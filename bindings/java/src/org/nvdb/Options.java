@@ -49,7 +49,13 @@ public final class Options {
     return this;
   }
 
-  /** Store files only: commit without fsync (survives a process crash, not a power loss). */
+  /**
+   * Store files only: commit without fsync, much faster. A commit survives a process crash; a
+   * power loss goes back to the last commit flushed to disk ("durable_epoch" in {@link
+   * Database#info()}), never a torn one. The writer flushes at {@link Database#save()} and
+   * {@link Database#close()}, with each new generation, and at its first write a second after
+   * the last flush.
+   */
   public Options noSync(boolean noSync) {
     this.noSync = noSync;
     return this;

@@ -7,6 +7,7 @@ import static org.nvdb.TestSupport.assertStatus;
 import static org.nvdb.TestSupport.snapshot;
 import static org.nvdb.TestSupport.vec;
 
+import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -183,6 +184,31 @@ class StoreTest {
       assertEquals("{\"saved\":1}", r.additionalData());
       assertTrue(r.info().contains("\"storage\":\"file\""), r.info());
     }
+  }
+
+  /**
+   * save flushes the commits of a no-sync store file, so that a power loss keeps them: info's
+   * durable_epoch reaches the epoch, and stays there when the store is reopened.
+   */
+  @Test
+  void saveMakesTheCommitsOfANoSyncStoreFileDurable() {
+    String locator = tmp.resolve("flushed.nvdb").toString();
+    try (Database w = Database.open(locator, new Options().dim(2).noSync(true))) {
+      w.upsert("a", vec(1, 0), null);
+      String info = w.info();
+      assertTrue(infoNumber(info, "durable_epoch") < infoNumber(info, "epoch"), info);
+      w.save();
+      info = w.info();
+      assertEquals(infoNumber(info, "epoch"), infoNumber(info, "durable_epoch"), info);
+    }
+    try (Database r = reader(locator)) {
+      String info = r.info();
+      assertEquals(infoNumber(info, "epoch"), infoNumber(info, "durable_epoch"), info);
+    }
+  }
+
+  private static long infoNumber(String info, String field) {
+    return JsonParser.parseString(info).getAsJsonObject().get(field).getAsLong();
   }
 
   /** verify finds a sound store sound and names the damage of a broken one; compact drops dead rows. */
