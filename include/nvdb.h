@@ -56,10 +56,11 @@
  *     Replaced and deleted records: in shm stores the writer writes new
  *     records into their rows once no read can see them (each read
  *     publishes its epoch in the reader table), so the store stays about
- *     the size of its live records. Store files, and shm stores a reader
- *     outside the reader table is open on, keep them until a rewrite: room
- *     for about twice the live rows (docs/storage.md). nvdb_compact shrinks
- *     either.
+ *     the size of its live records; so do NVDB_FLAG_NO_SYNC store files,
+ *     once the rows are also older than the last two flushes. Durable
+ *     store files, and stores a reader outside the reader table is open
+ *     on, keep them until a rewrite: room for about twice the live rows
+ *     (docs/storage.md). nvdb_compact shrinks either.
  *   - fork(): a handle belongs to the process that opened it; open again in
  *     the child (a writer's lock is not inherited by the child's copy).
  *   - Network filesystems: store files need coherent shared mappings and

@@ -346,7 +346,7 @@ void Database::create_first_generation(std::uint64_t capacity, std::uint64_t hea
 void Database::recover_as_writer() {
   // After a machine crash, the commits after the one recovered are lost:
   // their records must not outlive them.
-  if (gen_->recovered_from_durable()) gen_->publish_recovered(head_);
+  if (gen_->recovered_after_crash()) head_ = gen_->publish_recovered(head_);
   gen_->undo_after(head_.epoch, head_.rows);
   last_flush_ = std::chrono::steady_clock::now();
   const std::uint64_t number = gen_->number();
@@ -569,7 +569,10 @@ std::uint64_t Database::list_room(std::uint64_t epoch, std::size_t rows) const {
 
 // Rows killed at or before the oldest epoch any read is at, and before the
 // last commit (whose record recovery may fall back on is the one before),
-// can be written in place. Readers outside the reader table stop it.
+// can be written in place; in a store file, only once the older of its
+// durable records is as new (a power loss goes back to one of them at
+// worst, and a torn write may take the newer). Readers outside the reader
+// table stop it.
 void Database::collect_free_rows() {
   if (dying_.empty()) return;
   // Pairs with the fence of a reader that publishes its epoch and then
@@ -592,6 +595,7 @@ void Database::collect_free_rows() {
     root_->readers();
     safe = std::min(last_safe, oldest_read());
   }
+  if (kind_ == StorageKind::file) safe = std::min(safe, gen_->durable_floor());
   while (!dying_.empty() && dying_.front().first <= safe) {
     free_rows_.push_back(dying_.front().second);
     dying_.pop_front();
@@ -619,15 +623,26 @@ void Database::before_write() {
 // commits of a store file are flushed at the first write a second after the
 // last flush, which bounds what a power loss takes back.
 void Database::finish_write() {
-  if (!durable_ && !(kind_ == StorageKind::file && std::chrono::steady_clock::now() - last_flush_ >= kFlushInterval))
-    return;
-  flush();
+  if (durable_ || flush_due()) flush();
+}
+
+// A flush is due a second after the last, or once the commits since then
+// killed an eighth as many rows as are live: their rows are reused after
+// the next two flushes, and flushing what was written since the last costs
+// less than the rewrite that rows held back longer would force.
+bool Database::flush_due() const {
+  if (kind_ != StorageKind::file) return false;
+  return std::chrono::steady_clock::now() - last_flush_ >= kFlushInterval ||
+         killed_since_flush_ > std::max<std::uint64_t>(64, head_.live / 8);
 }
 
 void Database::flush() {
   try {
     gen_->make_durable(head_);
+    // Reuse relies on the durable records being on disk themselves.
+    if (reuses_rows()) gen_->sync_header();
     last_flush_ = std::chrono::steady_clock::now();
+    killed_since_flush_ = 0;
   } catch (const Error &e) {
     throw Error(e.status(), std::string(e.what()) + " (the commit is visible, but may not survive a machine crash)");
   }
@@ -678,16 +693,19 @@ void Database::commit(store::Snapshot next, const std::vector<std::uint64_t> &ki
 void Database::note_killed(const std::vector<std::uint64_t> &killed) {
   if (reuses_rows())
     for (std::uint64_t row : killed) dying_.emplace_back(head_.epoch, row);
+  killed_since_flush_ += killed.size();
 }
 
-// Shared memory reuses rows; store files append, and rewrite to reclaim.
-// A durable commit costs its flush, and a flush of rows scattered over a
-// file costs a disk write each (a 100-record commit's median went from 1.8
-// to 11 ms). Without fsync, a power loss may leave on disk only an older
-// commit record than the last, whose rows a reuse may have overwritten;
-// appending keeps every older commit whole.
-bool Database::reuses_rows() const { return pins_reads() && !read_only_; }
-bool Database::pins_reads() const { return kind_ == StorageKind::shm; }
+// Shared memory reuses rows, and so do store files without fsync, behind
+// their durable records (collect_free_rows). Durable store files append,
+// and rewrite to reclaim: a durable commit costs its flush, and a flush of
+// rows scattered over a file costs a disk write each (a 100-record
+// commit's median went from 1.8 to 11 ms). Readers cannot tell which
+// writer they have, so every read of a store pins.
+bool Database::reuses_rows() const {
+  return !read_only_ && (kind_ == StorageKind::shm || (kind_ == StorageKind::file && !durable_));
+}
+bool Database::pins_reads() const { return kind_ == StorageKind::shm || kind_ == StorageKind::file; }
 
 void Database::set_additional_doc(const std::string &doc) {
   make_room(0, doc.size());
@@ -969,9 +987,6 @@ Database::View Database::view() const {
   View v;
   v.gen = std::atomic_load(&gen_);
   v.snap = v.gen->snapshot();
-  // Only shm writers reuse rows: a file store's readers do not pin, and so
-  // never write the root's page (a write fault on a file page can wait on
-  // the filesystem's journal, busy with the writer's data).
   if (pins_reads()) pin(v);
   return v;
 }

@@ -218,6 +218,7 @@ class Database {
   void release_retired();
   void before_write();
   void finish_write();
+  bool flush_due() const;
   void flush();
   store::Snapshot fill(store::Generation &fresh, std::unordered_map<std::string, std::uint64_t> &index) const;
   store::Snapshot next_commit() const;
@@ -261,6 +262,7 @@ class Database {
   // flushed (finish_write()).
   static constexpr std::chrono::seconds kFlushInterval{1};
   std::chrono::steady_clock::time_point last_flush_;
+  std::uint64_t killed_since_flush_ = 0;
 
   // Row reuse (writers of shm stores; see reuses_rows()). Rows killed, by
   // death epoch, until no read can see them; then free, for the next

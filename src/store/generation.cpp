@@ -259,6 +259,7 @@ Snapshot Generation::recover() {
   // Committed since this machine booted: whatever the writer wrote is in
   // the page cache, so the check (which costs the commit's size) is needless.
   if (s.boot != 0 && s.boot == current_boot()) return s;
+  after_crash_ = true;
   Snapshot durable;
   const bool has_durable = read_durable(header(), durable);
   for (std::uint64_t &aside : set_aside_) {
@@ -274,9 +275,29 @@ Snapshot Generation::recover() {
   return durable;
 }
 
+// The commit lists of a recovered commit may have been overwritten since
+// (row reuse puts them in two extents by epoch parity), and it needs no
+// check any more: it was on disk whole. The other record, of a lost or
+// older commit, goes.
+Snapshot Generation::publish_recovered(Snapshot s) {
+  s.data_sum = 0;
+  publish_rollback(header_w(), s);
+  return snapshot();
+}
+
 std::uint64_t Generation::durable_epoch() const {
   Snapshot s;
   return read_durable(header(), s) ? s.epoch : 0;
+}
+
+std::uint64_t Generation::durable_floor() const {
+  std::uint64_t floor = kAlive;
+  for (const MetaSlot &slot : header().durable) {
+    Snapshot s;
+    if (inspect_slot(header(), slot, s) != SlotState::sound) return 0;
+    floor = std::min(floor, s.epoch);
+  }
+  return floor;
 }
 
 void Generation::make_durable(const Snapshot &last) {

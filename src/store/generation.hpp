@@ -78,12 +78,16 @@ class Generation {
   // matches; otherwise the store opens at its newest durable record. What
   // is set aside stays so for this handle.
   Snapshot recover();
-  // Whether recover() went back to a durable record rather than a commit
-  // record; publish_recovered() (the writer) makes that the newest commit.
-  bool recovered_from_durable() const { return has_fallback_; }
-  void publish_recovered(const Snapshot &s) { publish_rollback(header_w(), s); }
-  // The newest commit known to be on disk (0: none; files only).
+  // Whether recover() found the store as a machine crash left it; the
+  // writer then publishes what it recovered again (publish_recovered), as
+  // the only commit record, which needs no check of its data any more.
+  bool recovered_after_crash() const { return after_crash_; }
+  Snapshot publish_recovered(Snapshot s);
+  // The newest commit known to be on disk (0: none; files only), and the
+  // older of the two durable records (0 unless both are sound): rows
+  // killed at or before it may be written in place.
   std::uint64_t durable_epoch() const;
+  std::uint64_t durable_floor() const;
 
   const float *vectors() const { return reinterpret_cast<const float *>(base_ + header().vectors_off); }
   const float *vector(std::uint64_t row) const { return vectors() + row * dim(); }
@@ -147,6 +151,8 @@ class Generation {
   // records `last` as durable (files; a no-op otherwise). NVDB_EIO if the
   // disk fails: the commit is visible all the same.
   void make_durable(const Snapshot &last);
+  // Flushes the header alone (its durable records).
+  void sync_header() { object_.sync(0, sizeof(DataHeader)); }
 
  private:
   Generation(Object &&object, std::string what, bool trusted);
@@ -177,6 +183,7 @@ class Generation {
   std::uint64_t set_aside_[2] = {0, 0};
   Snapshot fallback_;
   bool has_fallback_ = false;
+  bool after_crash_ = false;
   // Per row, the birth of the entry checked already, kAlive for none
   // (untrusted generations only). In chunks allocated when a row of theirs
   // is first read, so that attaching stays O(1) in time and memory.

@@ -17,7 +17,8 @@
 // Row i is visible at epoch e when i < rows and birth <= e < death. A row
 // a commit replaced or deleted is written again in place (reused) once no
 // reader can still see it: once every reader reads at an epoch at or after
-// its death, and the commit record before the last does not depend on it.
+// its death, and neither the commit record before the last nor (store
+// files) a durable record depends on it.
 // Its heap extent goes with it when the new id and metadata fit. Nothing a
 // reader can see is ever overwritten; the rest is appended. A generation
 // never grows: when it is full, or mostly dead (readers that hold reuse
