@@ -235,9 +235,12 @@ typedef struct nvdb_options {
  * of any process but not of the machine: a power loss takes the store back
  * to the last commit that reached the disk, whole, never corrupt. The
  * writer flushes its commits at nvdb_save and nvdb_close, with each new
- * generation, and at its first write a second or more after the last
- * flush; nvdb_info's "durable_epoch" names the last one flushed. Commits
- * are much faster.
+ * generation, at its first write a second or more after the last flush,
+ * and once the commits since then replaced or deleted an eighth as many
+ * records as are live; nvdb_info's "durable_epoch" names the last one
+ * flushed. Commits are much faster. A flush that fails makes its write
+ * return NVDB_EIO, and so does every later flush until nvdb_compact writes
+ * the store anew (Linux reports a failed write-back only once).
  * Without it (the default), a write returns once its commit is on disk; if
  * the disk fails that flush, the write returns NVDB_EIO, saying that the
  * commit is visible but may not survive a machine crash.

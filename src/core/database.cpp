@@ -276,6 +276,7 @@ std::unique_ptr<Database> Database::open_store(const std::string &locator, const
     db->place_ = place;
     db->root_.emplace(std::move(root));
     db->create_first_generation(initial_capacity(db->dim_, 0), 0);
+    store::Object::sync_directory(place);  // the root's and generation 1's names
     db->root_->publish_generation(db->gen_->number());
     db->root_->mark_ready();
     return db;
@@ -335,8 +336,8 @@ void Database::create_first_generation(std::uint64_t capacity, std::uint64_t hea
                                    capacity, heap_for(capacity, heap_payload), permissions_);
   store::Snapshot first;
   first.epoch = 1;
-  head_ = gen_->commit(first, {}, durable_);
-  gen_->make_durable(head_);  // also without durable_: a power loss goes back to it at most
+  head_ = gen_->commit(first, {}, true);
+  gen_->checkpoint(head_);  // also without durable_: a power loss goes back to it at worst
   last_flush_ = std::chrono::steady_clock::now();
 }
 
@@ -638,9 +639,11 @@ bool Database::flush_due() const {
 
 void Database::flush() {
   try {
-    gen_->make_durable(head_);
-    // Reuse relies on the durable records being on disk themselves.
-    if (reuses_rows()) gen_->sync_header();
+    // nvdb_save promises the commits to the disk: the record saying so too.
+    if (durable_)
+      gen_->make_durable(head_);
+    else
+      gen_->checkpoint(head_);
     last_flush_ = std::chrono::steady_clock::now();
     killed_since_flush_ = 0;
   } catch (const Error &e) {
@@ -769,6 +772,7 @@ void Database::rewrite(std::uint64_t capacity, std::uint64_t heap_payload) {
   store::Snapshot s;
   try {
     s = fill(*fresh, index);
+    store::Object::sync_directory(place_);  // G+1's name, before the root names it
   } catch (...) {
     // Nothing names the half-built generation yet: it goes, the store
     // stays as it was, and the next rewrite may use its number again.
@@ -795,7 +799,9 @@ void Database::rewrite(std::uint64_t capacity, std::uint64_t heap_payload) {
   head_ = s;
   forget_free_rows();
   if (root_) {
-    store::Object::remove(place_, place_.generation_object(old->number()));
+    // If the root's flush failed, the disk may still name G: it stays, and
+    // the next writer to open the store removes it.
+    if (!not_durable) store::Object::remove(place_, place_.generation_object(old->number()));
     retired_.push_back(std::move(old));
   }
   if (not_durable) std::rethrow_exception(not_durable);
@@ -844,10 +850,10 @@ store::Snapshot Database::fill(store::Generation &fresh,
     s.extra_len = head_.extra_len;
     s.heap_used += s.extra_len;
   }
-  s = fresh.commit(s, {}, durable_);
-  // Whatever the flags: the root will name this generation, and the last
-  // one will be gone.
-  fresh.make_durable(s);
+  // Whatever the flags, on disk with its durable record: the root will
+  // name this generation, and the last one will be gone.
+  s = fresh.commit(s, {}, true);
+  fresh.checkpoint(s);
   return s;
 }
 

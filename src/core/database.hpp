@@ -264,7 +264,7 @@ class Database {
   std::chrono::steady_clock::time_point last_flush_;
   std::uint64_t killed_since_flush_ = 0;
 
-  // Row reuse (writers of shm stores; see reuses_rows()). Rows killed, by
+  // Row reuse (see reuses_rows()). Rows killed, by
   // death epoch, until no read can see them; then free, for the next
   // commits to write in place.
   std::deque<std::pair<std::uint64_t, std::uint64_t>> dying_;  // (death, row)

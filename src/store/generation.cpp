@@ -255,24 +255,27 @@ bool Generation::matches_its_checksum(const Snapshot &s) const {
 }
 
 Snapshot Generation::recover() {
-  Snapshot s = snapshot();
+  Snapshot s;
+  bool found = read_snapshot(header(), set_aside_, s);
+  if (!found) return snapshot();  // no consistent commit record: damage, not a crash
   // Committed since this machine booted: whatever the writer wrote is in
   // the page cache, so the check (which costs the commit's size) is needless.
-  if (s.boot != 0 && s.boot == current_boot()) return s;
+  if (s.boot != 0 && s.boot == current_boot()) return snapshot();
   after_crash_ = true;
   Snapshot durable;
   const bool has_durable = read_durable(header(), durable);
   for (std::uint64_t &aside : set_aside_) {
+    if (!found) break;
     if (has_durable && (s.epoch <= durable.epoch || (s.epoch == durable.epoch + 1 && matches_its_checksum(s))))
-      return s;
+      return snapshot();  // s, the newest not set aside
     aside = s.record_sum;
-    if (!read_snapshot(header(), set_aside_, s)) break;
+    found = read_snapshot(header(), set_aside_, s);
   }
   if (!has_durable)
     throw Error(NVDB_ECORRUPT, what_ + ": the last commits are incomplete and none is known to be on disk");
   fallback_ = durable;
   has_fallback_ = true;
-  return durable;
+  return snapshot();
 }
 
 // The commit lists of a recovered commit may have been overwritten since
@@ -282,6 +285,8 @@ Snapshot Generation::recover() {
 Snapshot Generation::publish_recovered(Snapshot s) {
   s.data_sum = 0;
   publish_rollback(header_w(), s);
+  set_aside_[0] = set_aside_[1] = 0;
+  has_fallback_ = false;
   return snapshot();
 }
 
@@ -302,8 +307,26 @@ std::uint64_t Generation::durable_floor() const {
 
 void Generation::make_durable(const Snapshot &last) {
   if (object_.medium() != Medium::file) return;
-  object_.sync_all();
+  if (flush_failed_)
+    throw Error(NVDB_EIO, what_ + ": an earlier flush to disk failed, so later commits may not reach it either "
+                                  "(nvdb_compact writes the store anew)");
+  try {
+    object_.sync_all();
+  } catch (...) {
+    flush_failed_ = true;
+    throw;
+  }
   record_durable(header_w(), last);
+}
+
+void Generation::checkpoint(const Snapshot &last) {
+  make_durable(last);
+  try {
+    object_.sync(0, sizeof(DataHeader));
+  } catch (...) {
+    flush_failed_ = true;
+    throw;
+  }
 }
 
 Snapshot Generation::commit(Snapshot next, const std::vector<std::uint64_t> &born, bool durable) {

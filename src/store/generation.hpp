@@ -111,8 +111,8 @@ class Generation {
   }
 
   // Reads every byte a commit relies on and reports what is damaged: the
-  // header, both commit records (checksums, ranges, the data checksum of a
-  // commit that has one), every row entry below the newest sound commit
+  // header, both commit records (checksums, ranges, the data checksum of
+  // the newest commit), the durable records, every row entry below the newest sound commit
   // (heap bounds, id, metadata, death stamp), the live count, duplicate live
   // ids, and each live vector (finite; unit length when `unit_vectors`).
   // Never throws for damage; O(size of the generation).
@@ -148,11 +148,15 @@ class Generation {
   // of their data too.
   Snapshot commit(Snapshot next, const std::vector<std::uint64_t> &born, bool durable);
   // Flushes what the commits up to `last` (the last published) wrote, and
-  // records `last` as durable (files; a no-op otherwise). NVDB_EIO if the
-  // disk fails: the commit is visible all the same.
+  // records `last` as durable (files; a no-op otherwise); the record
+  // reaches the disk with the next flush. checkpoint() flushes the record
+  // too: what nvdb_save promises, and a generation needs before the root
+  // names it. NVDB_EIO if the disk fails: the commit is visible all the
+  // same. A failure sticks: Linux reports a failed write-back once, so a
+  // later flush that succeeds proves nothing, and this generation records
+  // no commit as durable any more (a rewrite writes a new one).
   void make_durable(const Snapshot &last);
-  // Flushes the header alone (its durable records).
-  void sync_header() { object_.sync(0, sizeof(DataHeader)); }
+  void checkpoint(const Snapshot &last);
 
  private:
   Generation(Object &&object, std::string what, bool trusted);
@@ -166,6 +170,7 @@ class Generation {
   // lie within the first heap_limit bytes of the heap.
   const char *row_problem(std::uint64_t i, std::uint64_t heap_limit) const;
   void verify_records(Verification &v) const;
+  bool still_newest(const Snapshot &s) const;
   void verify_rows(Verification &v, bool unit_vectors) const;
   bool read_list(std::uint64_t off, std::uint64_t count, std::uint64_t heap_used,
                  std::vector<std::uint64_t> &out) const;
@@ -184,6 +189,7 @@ class Generation {
   Snapshot fallback_;
   bool has_fallback_ = false;
   bool after_crash_ = false;
+  bool flush_failed_ = false;  // the writer's: see make_durable()
   // Per row, the birth of the entry checked already, kAlive for none
   // (untrusted generations only). In chunks allocated when a row of theirs
   // is first read, so that attaching stays O(1) in time and memory.

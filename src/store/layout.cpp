@@ -161,7 +161,11 @@ bool read_snapshot(const DataHeader &h, const std::uint64_t (&skip)[2], Snapshot
   // Read cleanly, a slot being written means the other holds the newest
   // commit; a slot a dead writer left half-written stays so, and the other
   // is the newest too.
-  auto skipped = [&](const Snapshot &s) { return s.record_sum == skip[0] || s.record_sum == skip[1]; };
+  // Commits set aside came from an earlier boot: one of this boot that
+  // happens to be identical is new.
+  auto skipped = [&](const Snapshot &s) {
+    return (s.record_sum == skip[0] || s.record_sum == skip[1]) && s.boot != current_boot();
+  };
   for (int attempt = 0; attempt < 100000; ++attempt) {
     SlotCopy a, b;
     copy_slot(h.meta[0], a);
@@ -238,9 +242,17 @@ bool read_durable(const DataHeader &h, Snapshot &newest) {
 }
 
 void publish_rollback(DataHeader &h, const Snapshot &s) {
-  MetaSlot &other = h.meta[(s.epoch & 1) ^ 1];
-  __atomic_store_n(&other.seq, load(other.seq) | 1, __ATOMIC_RELEASE);  // odd: no commit to read
+  // s first: a reader that comes in between sees the other record, of
+  // another boot, and sets it aside as recovery did.
   publish(h, s);
+  auto clear = [](MetaSlot &slot) { __atomic_store_n(&slot.seq, load(slot.seq) | 1, __ATOMIC_RELEASE); };
+  clear(h.meta[(s.epoch & 1) ^ 1]);  // odd: no commit to read
+  // A durable record newer than s cannot be (the header is written back
+  // whole), unless a torn write mixed two versions of it: it goes too.
+  for (MetaSlot &slot : h.durable) {
+    Snapshot d;
+    if (inspect_slot(h, slot, d) == SlotState::sound && d.epoch > s.epoch) clear(slot);
+  }
 }
 
 }  // namespace nvdb::store

@@ -10,6 +10,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 #include "core/error.hpp"
 #include "nvdb.h"
@@ -190,6 +191,17 @@ Object Object::anonymous(std::size_t size) {
 
 Object::AnonymousMapping::~AnonymousMapping() {
   if (address) ::munmap(address, size);
+}
+
+void Object::sync_directory(const Place &place) {
+  if (place.medium != Medium::file) return;
+  std::string dir = std::filesystem::path(place.base).parent_path().string();
+  if (dir.empty()) dir = ".";
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  const int rc = fd < 0 ? -1 : ::fsync(fd);
+  const int err = errno;
+  if (fd >= 0) ::close(fd);
+  if (rc != 0) throw Error(NVDB_EIO, dir + ": cannot flush the directory: " + std::strerror(err));
 }
 
 void Object::remove(const Place &place, const std::string &name) {

@@ -43,6 +43,9 @@ class Object {
   // not an error.
   static void remove(const Place &place, const std::string &name);
   static bool exists(const Place &place, const std::string &name);
+  // Puts the names created in a store file's directory on disk (fsync of
+  // the directory); a no-op for other media. NVDB_EIO on failure.
+  static void sync_directory(const Place &place);
 
   Object() = default;
   Object(Object &&) = default;

@@ -69,16 +69,32 @@ bool sound_record(const DataHeader &h, const MetaSlot &slot, const std::string &
 
 }  // namespace
 
+// Whether no commit came after s: else the writer may have written over what
+// s added, and a mismatch proves nothing.
+bool Generation::still_newest(const Snapshot &s) const {
+  const std::uint64_t no_skip[2] = {0, 0};
+  Snapshot now;
+  return read_snapshot(header(), no_skip, now) && now.epoch == s.epoch;
+}
+
+// The data of the newest commit is checked against its checksum, not that
+// of the one before: a writer that reuses rows may be writing over it (its
+// lists, the rows it wrote once they are dead) while preparing the next
+// commit. Nor, after a machine crash, that of a commit a durable record
+// covers: it was on disk whole, and reuse may have written over it before
+// the crash.
 void Generation::verify_records(Verification &v) const {
-  // After a machine crash, a commit a durable record covers was on disk
-  // whole, but reuse may have written over its lists after it (they go in
-  // two extents by epoch parity) before the crash.
   const std::uint64_t durable = after_crash_ ? durable_epoch() : 0;
+  Snapshot records[2];
+  bool sound[2] = {false, false};
+  for (int k = 0; k < 2; ++k)
+    sound[k] = sound_record(header(), header().meta[k], "commit record " + std::to_string(k), v, records[k]);
+  const int newest_k = sound[1] && (!sound[0] || records[1].epoch > records[0].epoch) ? 1 : 0;
   for (int k = 0; k < 2; ++k) {
     const std::string name = "commit record " + std::to_string(k);
-    Snapshot s;
-    if (!sound_record(header(), header().meta[k], name, v, s)) continue;
-    if (s.record_sum == set_aside_[0] || s.record_sum == set_aside_[1]) {
+    const Snapshot &s = records[k];
+    if (!sound[k]) continue;
+    if ((s.record_sum == set_aside_[0] || s.record_sum == set_aside_[1]) && s.boot != current_boot()) {
       v.add("data", name + " (epoch " + std::to_string(s.epoch) +
                         "): set aside at open, as a machine crash left it or a commit before it "
                         "incomplete on disk");
@@ -90,7 +106,7 @@ void Generation::verify_records(Verification &v) const {
                                  ", which belongs in the other record");
       continue;
     }
-    if (s.epoch > durable && !matches_its_checksum(s)) {
+    if (k == newest_k && s.epoch > durable && !matches_its_checksum(s) && still_newest(s)) {
       v.add("data", name + " (epoch " + std::to_string(s.epoch) +
                         "): the rows, heap bytes or deaths it added do not match its checksum");
       continue;
