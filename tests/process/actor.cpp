@@ -1,7 +1,9 @@
 // nvdb_actor: one side of a multi-process test, driven by test_processes.
 // It uses only the public C API, as any client process would.
 //
-//   nvdb_actor writer LOCATOR FIRST LAST   commits FIRST..LAST (LAST 0: forever)
+//   nvdb_actor writer LOCATOR FIRST LAST [no-sync]
+//                                          commits FIRST..LAST (LAST 0: forever),
+//                                          without fsync if asked
 //   nvdb_actor reader LOCATOR UNTIL        queries until it has seen commit UNTIL
 //   nvdb_actor check LOCATOR               prints the commit the store holds
 //   nvdb_actor try-write LOCATOR           opens as a writer; exits with -status
@@ -29,10 +31,11 @@ constexpr int kRecords = 8;
   std::exit(2);
 }
 
-nvdb_db *open_db(const char *locator, nvdb_open_mode mode, int *status = nullptr) {
+nvdb_db *open_db(const char *locator, nvdb_open_mode mode, int *status = nullptr, uint32_t flags = 0) {
   nvdb_options opts = NVDB_OPTIONS_INIT;
   opts.dim = 4;
   opts.mode = mode;
+  opts.flags = flags;
   nvdb_db *db = nullptr;
   const int rc = nvdb_open(&db, locator, &opts);
   if (status) *status = rc;
@@ -45,8 +48,8 @@ long commit_of(const char *meta) {
   return p ? std::strtol(p + 4, nullptr, 10) : -1;
 }
 
-int writer(const char *locator, long first, long last) {
-  nvdb_db *db = open_db(locator, NVDB_OPEN_CREATE);
+int writer(const char *locator, long first, long last, bool no_sync) {
+  nvdb_db *db = open_db(locator, NVDB_OPEN_CREATE, nullptr, no_sync ? NVDB_FLAG_NO_SYNC : 0);
   std::vector<std::string> ids, metas;
   for (int i = 0; i < kRecords; ++i) ids.push_back("r" + std::to_string(i));
   for (long c = first; last == 0 || c <= last; ++c) {
@@ -149,7 +152,8 @@ int reader_write(const char *locator) {
 
 int main(int argc, char **argv) {
   const std::string cmd = argc > 2 ? argv[1] : "";
-  if (cmd == "writer" && argc == 5) return writer(argv[2], std::atol(argv[3]), std::atol(argv[4]));
+  if (cmd == "writer" && (argc == 5 || (argc == 6 && std::strcmp(argv[5], "no-sync") == 0)))
+    return writer(argv[2], std::atol(argv[3]), std::atol(argv[4]), argc == 6);
   if (cmd == "reader" && argc == 4) return reader(argv[2], std::atol(argv[3]));
   if (cmd == "check" && argc == 3) return check(argv[2]);
   if (cmd == "try-write" && argc == 3) return try_write(argv[2]);

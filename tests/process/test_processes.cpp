@@ -88,22 +88,34 @@ struct Store {
   }
 };
 
-std::vector<bool> kinds() { return {true, false}; }
+// The stores the tests run on: shared memory, a store file, and a store
+// file whose writers commit without fsync (and so reuse rows too).
+struct Kind {
+  bool shm, no_sync;
+};
+std::vector<Kind> kinds() { return {{true, false}, {false, false}, {false, true}}; }
+
+// The command line of an actor writer committing first..last to s.
+std::vector<std::string> writer_args(const Store &s, const Kind &k, long first, long last) {
+  std::vector<std::string> args{"writer", s.locator, std::to_string(first), std::to_string(last)};
+  if (k.no_sync) args.push_back("no-sync");
+  return args;
+}
 
 }  // namespace
 
 // (a) 4 readers query continuously while the writer makes 500 commits.
 BOOST_AUTO_TEST_CASE(readers_see_whole_commits_in_order) {
-  for (bool shm : kinds()) {
-    Store s(shm);
-    BOOST_TEST_CONTEXT(s.locator) {
-      BOOST_REQUIRE_EQUAL(Actor({"writer", s.locator, "1", "1"}, s.err()).wait(), 0);
+  for (const Kind &k : kinds()) {
+    Store s(k.shm);
+    BOOST_TEST_CONTEXT(s.locator << (k.no_sync ? " (no sync)" : "")) {
+      BOOST_REQUIRE_EQUAL(Actor(writer_args(s, k, 1, 1), s.err()).wait(), 0);
       std::vector<std::unique_ptr<Actor>> readers;
       for (int i = 0; i < 4; ++i) {
         readers.push_back(std::make_unique<Actor>(std::vector<std::string>{"reader", s.locator, "500"}, s.err()));
         BOOST_REQUIRE_EQUAL(readers.back()->read_line(), "attached");
       }
-      Actor writer({"writer", s.locator, "2", "500"}, s.err());
+      Actor writer(writer_args(s, k, 2, 500), s.err());
       BOOST_TEST(writer.wait() == 0);
       for (auto &r : readers) {
         const std::string summary = r->read_line();
@@ -122,10 +134,10 @@ BOOST_AUTO_TEST_CASE(readers_see_whole_commits_in_order) {
 // completed before the kill landed).
 BOOST_AUTO_TEST_CASE(writer_killed_at_random_points) {
   std::mt19937 rng(20261127);
-  for (bool shm : kinds()) {
-    Store s(shm);
-    BOOST_TEST_CONTEXT(s.locator) {
-      BOOST_REQUIRE_EQUAL(Actor({"writer", s.locator, "1", "1"}, s.err()).wait(), 0);
+  for (const Kind &k : kinds()) {
+    Store s(k.shm);
+    BOOST_TEST_CONTEXT(s.locator << (k.no_sync ? " (no sync)" : "")) {
+      BOOST_REQUIRE_EQUAL(Actor(writer_args(s, k, 1, 1), s.err()).wait(), 0);
       std::vector<std::unique_ptr<Actor>> readers;
       for (int i = 0; i < 2; ++i) {
         readers.push_back(std::make_unique<Actor>(std::vector<std::string>{"reader", s.locator, "0"}, s.err()));
@@ -133,7 +145,7 @@ BOOST_AUTO_TEST_CASE(writer_killed_at_random_points) {
       }
       long next = 2;
       for (int round = 0; round < 25; ++round) {
-        Actor writer({"writer", s.locator, std::to_string(next), "0"}, s.err());
+        Actor writer(writer_args(s, k, next, 0), s.err());
         std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<>(0, 40000)(rng)));
         BOOST_TEST(writer.kill_now() == 128 + SIGKILL);
         std::vector<std::string> printed = writer.lines();
@@ -156,7 +168,7 @@ BOOST_AUTO_TEST_CASE(writer_killed_at_random_points) {
         dead.push_back(r->pid());
         BOOST_TEST(r->kill_now() == 128 + SIGKILL);
       }
-      Actor writer({"writer", s.locator, std::to_string(next), std::to_string(next + 50)}, s.err());
+      Actor writer(writer_args(s, k, next, next + 50), s.err());
       BOOST_TEST(writer.wait() == 0);
       BOOST_TEST(s.check() == next + 50);
       nvdb_options opts = NVDB_OPTIONS_INIT;
@@ -178,10 +190,10 @@ BOOST_AUTO_TEST_CASE(writer_killed_at_random_points) {
 // (d) A second writer is refused while the first lives; (e) a reader's
 // write gets a status.
 BOOST_AUTO_TEST_CASE(second_writer_and_reader_writes_are_refused) {
-  for (bool shm : kinds()) {
-    Store s(shm);
-    BOOST_TEST_CONTEXT(s.locator) {
-      Actor writer({"writer", s.locator, "1", "0"}, s.err());
+  for (const Kind &k : kinds()) {
+    Store s(k.shm);
+    BOOST_TEST_CONTEXT(s.locator << (k.no_sync ? " (no sync)" : "")) {
+      Actor writer(writer_args(s, k, 1, 0), s.err());
       BOOST_REQUIRE_EQUAL(writer.read_line(), "1");
       Actor second({"try-write", s.locator}, s.err());
       const std::string message = second.read_line();
