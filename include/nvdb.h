@@ -236,8 +236,9 @@ typedef struct nvdb_options {
  * to the last commit that reached the disk, whole, never corrupt. The
  * writer flushes its commits at nvdb_save and nvdb_close, with each new
  * generation, at its first write a second or more after the last flush,
- * and once the commits since then replaced or deleted an eighth as many
- * records as are live; nvdb_info's "durable_epoch" names the last one
+ * and once the commits since then replaced or deleted a quarter as many
+ * records as the generation has room for beside the live ones (or as are
+ * live, if fewer); nvdb_info's "durable_epoch" names the last one
  * flushed. Commits are much faster. A flush that fails makes its write
  * return NVDB_EIO, and so does every later flush until nvdb_compact writes
  * the store anew (Linux reports a failed write-back only once).

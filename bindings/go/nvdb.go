@@ -117,8 +117,9 @@ func WithPermissions(perm os.FileMode) Option {
 // NoSync makes a store file commit without fsync, much faster: a commit
 // survives any process crash, and a power loss goes back to the last commit
 // flushed to disk (durable_epoch in Info), never a torn one. The writer
-// flushes at Save and Close, with each new generation, and at its first
-// write a second after the last flush.
+// flushes at Save and Close, with each new generation, at its first write a
+// second after the last flush, and as replaced records wait for their rows
+// to be reused (nvdb.h, NVDB_FLAG_NO_SYNC).
 func NoSync() Option { return func(o *openOptions) { o.noSync = true } }
 
 // DB is an open nvdb database. It is safe for concurrent use.

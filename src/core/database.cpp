@@ -628,13 +628,15 @@ void Database::finish_write() {
 }
 
 // A flush is due a second after the last, or once the commits since then
-// killed an eighth as many rows as are live: their rows are reused after
-// the next two flushes, and flushing what was written since the last costs
-// less than the rewrite that rows held back longer would force.
+// killed a quarter of the room dead rows have: rows killed are reused after
+// the next two flushes, and the room is the spare capacity and the live
+// rows' count (more dead rows than live ones force a rewrite). A flush of
+// what was written since the last costs less than that rewrite.
 bool Database::flush_due() const {
   if (kind_ != StorageKind::file) return false;
+  const std::uint64_t room = std::min(head_.live, gen_->capacity() - head_.live);
   return std::chrono::steady_clock::now() - last_flush_ >= kFlushInterval ||
-         killed_since_flush_ > std::max<std::uint64_t>(64, head_.live / 8);
+         killed_since_flush_ > std::max<std::uint64_t>(16, room / 4);
 }
 
 void Database::flush() {

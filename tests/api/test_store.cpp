@@ -541,8 +541,8 @@ nvdb_db *open_no_sync(const std::string &locator, unsigned permissions = 0) {
 // A shared-memory store writes a replaced record into a row no reader can
 // see any more: the rows stay about as many as the records, and no
 // generation is rewritten. So does a store file without fsync, once the
-// rows are older than its last two flushes, which it makes when an eighth
-// of the live rows wait for one. Durable store files append (for the cost
+// rows are older than its last two flushes, which it makes when a quarter
+// of the room dead rows have waits for one. Durable store files append (for the cost
 // of scattered flushes) and rewrite.
 BOOST_AUTO_TEST_CASE(replaced_records_reuse_rows_no_reader_sees) {
   TempDir dir;
@@ -1198,7 +1198,7 @@ BOOST_AUTO_TEST_CASE(a_commit_made_again_after_a_power_loss_is_seen) {
 
 // nvdb_verify reads a store file as a writer without fsync changes it:
 // rows reused and lists written over, a flush at every commit (each kills
-// more than an eighth of the live rows). A commit the writer may be
+// more than a quarter of the live rows). A commit the writer may be
 // writing over is no damage.
 BOOST_AUTO_TEST_CASE(verify_finds_a_store_file_sound_while_its_writer_reuses_rows) {
   TempDir dir;

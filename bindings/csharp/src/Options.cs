@@ -55,8 +55,9 @@ public enum OpenFlags {
   /// process crash; a power loss goes back to the last commit flushed to
   /// disk ("durable_epoch" in <see cref="Database.Info"/>), never a torn one.
   /// The writer flushes at <see cref="Database.Save"/> and
-  /// <see cref="Database.Close"/>, with each new generation, and at its first
-  /// write a second after the last flush.
+  /// <see cref="Database.Close"/>, with each new generation, at its first
+  /// write a second after the last flush, and as replaced records wait for
+  /// their rows to be reused (nvdb.h, NVDB_FLAG_NO_SYNC).
   /// </summary>
   NoSync = 1,
 }

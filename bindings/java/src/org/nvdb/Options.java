@@ -53,8 +53,9 @@ public final class Options {
    * Store files only: commit without fsync, much faster. A commit survives a process crash; a
    * power loss goes back to the last commit flushed to disk ("durable_epoch" in {@link
    * Database#info()}), never a torn one. The writer flushes at {@link Database#save()} and
-   * {@link Database#close()}, with each new generation, and at its first write a second after
-   * the last flush.
+   * {@link Database#close()}, with each new generation, at its first write a second after the
+   * last flush, and as replaced records wait for their rows to be reused (nvdb.h,
+   * NVDB_FLAG_NO_SYNC).
    */
   public Options noSync(boolean noSync) {
     this.noSync = noSync;
