@@ -96,11 +96,10 @@ bool Root::map_existing(bool reader) {
   }
   object_ = Object::open(place_, place_.base, false);
   writable_ = false;
-  // Unlisted, this reader tells the writer of an shm store (which reuses
-  // rows) it exists by a shared lock the kernel drops when it closes the
-  // root or dies: while any is held, the writer reuses no row (it cannot
-  // know which ones such a reader sees).
-  if (place_.medium != Medium::shm) return true;
+  // Unlisted, this reader tells the writer (which may reuse rows) it
+  // exists by a shared lock the kernel drops when it closes the root or
+  // dies: while any is held, the writer reuses no row (it cannot know which
+  // ones such a reader sees).
   struct flock lk = one_byte(F_RDLCK, kUnlistedReaderByte);
   if (::fcntl(object_.fd(), F_OFD_SETLK, &lk) != 0)
     throw Error(NVDB_EIO, place_.describe() + ": cannot lock the root: " + std::strerror(errno));
