@@ -238,9 +238,9 @@ typedef struct nvdb_options {
  * generation, at its first write a second or more after the last flush,
  * and once the commits since then replaced or deleted a quarter as many
  * records as the generation has room for beside the live ones (or as are
- * live, if fewer); nvdb_info's "durable_epoch" names the last one
- * flushed. Commits are much faster. A flush that fails makes its write
- * return NVDB_EIO, and so does every later flush until nvdb_compact writes
+ * live, if fewer; at least 16); nvdb_info's "durable_epoch" names the last
+ * one flushed. Commits are much faster. A flush that fails makes its write
+ * return NVDB_EIO, and so does every later write until nvdb_compact writes
  * the store anew (Linux reports a failed write-back only once).
  * Without it (the default), a write returns once its commit is on disk; if
  * the disk fails that flush, the write returns NVDB_EIO, saying that the

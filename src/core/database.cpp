@@ -349,6 +349,10 @@ void Database::recover_as_writer() {
   // their records must not outlive them.
   if (gen_->recovered_after_crash()) head_ = gen_->publish_recovered(head_);
   gen_->undo_after(head_.epoch, head_.rows);
+  // Recovery takes a commit only one past a durable record: a writer
+  // without fsync may have left the record far behind, and this writer's
+  // first commit must not depend on it.
+  if (kind_ == StorageKind::file && gen_->durable_epoch() < head_.epoch) gen_->checkpoint(head_);
   last_flush_ = std::chrono::steady_clock::now();
   const std::uint64_t number = gen_->number();
   store::Object::remove(place_, place_.generation_object(number + 1));
@@ -641,6 +645,13 @@ bool Database::flush_due() const {
 
 void Database::flush() {
   try {
+    if (root_unsynced_) {
+      root_->publish_generation(gen_->number());
+      root_unsynced_ = false;
+      for (std::uint64_t number : stale_generations_)
+        store::Object::remove(place_, place_.generation_object(number));
+      stale_generations_.clear();
+    }
     // nvdb_save promises the commits to the disk: the record saying so too.
     if (durable_)
       gen_->make_durable(head_);
@@ -781,7 +792,10 @@ void Database::rewrite(std::uint64_t capacity, std::uint64_t heap_payload) {
     store::Object::remove(place_, place_.generation_object(fresh->number()));
     throw;
   }
-  if (root_) retired_.reserve(retired_.size() + 1);  // nothing below may fail but the root's flush
+  if (root_) {  // nothing below may fail but the root's flush
+    retired_.reserve(retired_.size() + 1);
+    stale_generations_.reserve(stale_generations_.size() + 1);
+  }
   std::exception_ptr not_durable;
   if (root_) {
     try {
@@ -800,10 +814,19 @@ void Database::rewrite(std::uint64_t capacity, std::uint64_t heap_payload) {
   index_.swap(index);
   head_ = s;
   forget_free_rows();
+  last_flush_ = std::chrono::steady_clock::now();  // fill() flushed it
+  killed_since_flush_ = 0;
   if (root_) {
-    // If the root's flush failed, the disk may still name G: it stays, and
-    // the next writer to open the store removes it.
-    if (!not_durable) store::Object::remove(place_, place_.generation_object(old->number()));
+    // If the root's flush failed, the disk may still name G: it stays
+    // until a flush puts the root on disk (flush()), or the next writer to
+    // open the store removes it.
+    stale_generations_.push_back(old->number());
+    if (!not_durable) {
+      for (std::uint64_t number : stale_generations_)
+        store::Object::remove(place_, place_.generation_object(number));
+      stale_generations_.clear();
+    }
+    root_unsynced_ = static_cast<bool>(not_durable);
     retired_.push_back(std::move(old));
   }
   if (not_durable) std::rethrow_exception(not_durable);
@@ -958,7 +981,7 @@ void Database::copy_from(Database &src) {
 void Database::save() {
   if (kind_ == StorageKind::file && !read_only_) {
     std::lock_guard lock(write_mutex_);
-    if (gen_->durable_epoch() < head_.epoch) flush();
+    if (gen_->durable_epoch() < head_.epoch || gen_->flush_failed() || root_unsynced_) flush();
     return;
   }
   if (kind_ != StorageKind::json) return;

@@ -263,6 +263,10 @@ class Database {
   static constexpr std::chrono::seconds kFlushInterval{1};
   std::chrono::steady_clock::time_point last_flush_;
   std::uint64_t killed_since_flush_ = 0;
+  // A rewrite whose root flush failed: the disk may still name an older
+  // generation, kept (stale_generations_) until a flush stores the root.
+  bool root_unsynced_ = false;
+  std::vector<std::uint64_t> stale_generations_;
 
   // Row reuse (see reuses_rows()). Rows killed, by
   // death epoch, until no read can see them; then free, for the next

@@ -305,28 +305,32 @@ std::uint64_t Generation::durable_floor() const {
   return floor;
 }
 
-void Generation::make_durable(const Snapshot &last) {
-  if (object_.medium() != Medium::file) return;
+// Every flush goes through here, so that a failure sticks (make_durable).
+void Generation::flush(bool header_only) {
   if (flush_failed_)
     throw Error(NVDB_EIO, what_ + ": an earlier flush to disk failed, so later commits may not reach it either "
                                   "(nvdb_compact writes the store anew)");
   try {
-    object_.sync_all();
+    if (header_only)
+      object_.sync(0, sizeof(DataHeader));
+    else
+      object_.sync_all();
   } catch (...) {
     flush_failed_ = true;
     throw;
   }
+}
+
+void Generation::make_durable(const Snapshot &last) {
+  if (object_.medium() != Medium::file) return;
+  flush(false);
   record_durable(header_w(), last);
 }
 
 void Generation::checkpoint(const Snapshot &last) {
+  if (object_.medium() != Medium::file) return;
   make_durable(last);
-  try {
-    object_.sync(0, sizeof(DataHeader));
-  } catch (...) {
-    flush_failed_ = true;
-    throw;
-  }
+  flush(true);
 }
 
 Snapshot Generation::commit(Snapshot next, const std::vector<std::uint64_t> &born, bool durable) {
@@ -344,7 +348,7 @@ Snapshot Generation::commit(Snapshot next, const std::vector<std::uint64_t> &bor
                               (next.heap_used - next.prev_heap);
   const bool one_flush = file && bytes <= kOneFlushBytes;
   next.data_sum = one_flush || (file && !durable) ? data_checksum(next, born) : 0;
-  if (durable && !one_flush) object_.sync_all();
+  if (durable && !one_flush) flush(false);
   publish(header_w(), next);
   next.record_sum = 0;
   return next;

@@ -157,6 +157,7 @@ class Generation {
   // no commit as durable any more (a rewrite writes a new one).
   void make_durable(const Snapshot &last);
   void checkpoint(const Snapshot &last);
+  bool flush_failed() const { return flush_failed_; }
 
  private:
   Generation(Object &&object, std::string what, bool trusted);
@@ -171,6 +172,7 @@ class Generation {
   const char *row_problem(std::uint64_t i, std::uint64_t heap_limit) const;
   void verify_records(Verification &v) const;
   bool still_newest(const Snapshot &s) const;
+  void flush(bool header_only);
   void verify_rows(Verification &v, bool unit_vectors) const;
   bool read_list(std::uint64_t off, std::uint64_t count, std::uint64_t heap_used,
                  std::vector<std::uint64_t> &out) const;

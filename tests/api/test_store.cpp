@@ -1042,7 +1042,7 @@ BOOST_AUTO_TEST_CASE(a_reader_outside_the_reader_table_holds_back_reuse) {
       }
       char c = 0;
       BOOST_REQUIRE(::read(ready[0], &c, 1) == 1);
-      const std::uint64_t rows = info_number(w, "rows");
+      const std::uint64_t rows = info_number(w, "rows"), generation = info_number(w, "generation");
       for (int round = 1; round <= 5; ++round) BOOST_REQUIRE_EQUAL(replace_all(w, 100, round), NVDB_OK);
       BOOST_TEST(info_number(w, "rows") == rows + 500);  // appended, none reused
       BOOST_REQUIRE(::write(go[1], &c, 1) == 1);
@@ -1050,11 +1050,11 @@ BOOST_AUTO_TEST_CASE(a_reader_outside_the_reader_table_holds_back_reuse) {
       ::waitpid(child, &status, 0);
       BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 0), "the reader exited with " << status);
       for (int round = 6; round <= 10; ++round) BOOST_REQUIRE_EQUAL(replace_all(w, 100, round), NVDB_OK);
-      // Reused: all of them in shm; in the file, those older than two flushes.
-      if (shared)
-        BOOST_TEST(info_number(w, "rows") == rows + 500);
-      else
-        BOOST_TEST(info_number(w, "rows") < rows + 1000);
+      // Reused: all of them in shm; in the file, those older than two
+      // flushes, enough that dead rows never outnumber live ones (which
+      // would rewrite the generation).
+      if (shared) BOOST_TEST(info_number(w, "rows") == rows + 500);
+      BOOST_TEST(info_number(w, "generation") == generation);
       BOOST_TEST(count(w) == 1000u);
       for (int fd : {ready[0], ready[1], go[0], go[1]}) ::close(fd);
       nvdb_close(w);
@@ -1120,6 +1120,51 @@ BOOST_AUTO_TEST_CASE(a_no_sync_store_file_rolls_back_whole_after_a_power_loss) {
   BOOST_TEST(count(r) == 500u);
   BOOST_TEST(info_number(r, "epoch") == saved + 1);
   BOOST_TEST(verify(r).status == NVDB_OK);
+  nvdb_close(r);
+}
+
+// A writer without fsync that dies leaves its durable record behind its
+// last commit. The next writer's first durable commit must survive a power
+// loss all the same: recovery takes a commit only one past a durable
+// record, so that writer flushes the record first. Here the power fails
+// after its commit's flush, before the record of that commit reached the
+// disk.
+BOOST_AUTO_TEST_CASE(a_durable_commit_after_a_no_sync_writer_died_survives_a_power_loss) {
+  TempDir dir;
+  const std::string loc = dir.file("after-no-sync.nvdb");
+  std::fflush(nullptr);
+  const pid_t child = ::fork();
+  if (child == 0) {
+    nvdb_options opts = NVDB_OPTIONS_INIT;
+    opts.dim = 4;
+    opts.mode = NVDB_OPEN_CREATE;
+    opts.flags = NVDB_FLAG_NO_SYNC;
+    nvdb_db *db = nullptr;
+    if (nvdb_open(&db, loc.c_str(), &opts) != NVDB_OK) ::_exit(11);
+    if (replace_all(db, 500, 0) != NVDB_OK || nvdb_save(db) != NVDB_OK) ::_exit(12);
+    for (int round = 1; round <= 3; ++round)
+      if (replace_all(db, 30, round) != NVDB_OK) ::_exit(13);
+    ::_exit(0);  // as if killed: no close, nothing flushed since the save
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  BOOST_REQUIRE_MESSAGE(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the first writer exited with " << status);
+  nvdb_db *w = open_db(loc, NVDB_OPEN_WRITE);  // durable
+  BOOST_REQUIRE_EQUAL(replace_all(w, 30, 4), NVDB_OK);
+  const std::uint64_t acknowledged = info_number(w, "epoch");
+  const std::string data = loc + "." + std::to_string(info_number(w, "generation"));
+  nvdb_close(w);
+  forget_durable_after(data, acknowledged - 1);
+  for (int slot = 0; slot < 2; ++slot) patch_file(data, 128 + 128 * slot + 120, std::string(8, '\0'));  // another boot
+  nvdb_db *r = open_db(loc, NVDB_OPEN_READ);
+  BOOST_TEST(info_number(r, "epoch") == acknowledged);
+  const char *id = "r5";
+  nvdb_records *recs = nullptr;
+  BOOST_REQUIRE_EQUAL(nvdb_get(r, 1, &id, &recs), NVDB_OK);
+  BOOST_REQUIRE_EQUAL(nvdb_records_count(recs), 1u);
+  BOOST_TEST(std::string(nvdb_records_metadata(recs, 0)) == "{\"round\":4}");
+  nvdb_records_free(recs);
+  BOOST_TEST(verify(r).status == NVDB_OK, verify(r).report);
   nvdb_close(r);
 }
 
@@ -1217,6 +1262,7 @@ BOOST_AUTO_TEST_CASE(verify_finds_a_store_file_sound_while_its_writer_reuses_row
   nvdb_db *w = open_no_sync(loc);
   BOOST_REQUIRE_EQUAL(replace_all(w, 200, 0), NVDB_OK);
   nvdb_db *r = open_db(loc, NVDB_OPEN_READ);
+  const std::uint64_t generation = info_number(w, "generation");
   std::atomic<bool> done{false};
   std::atomic<int> rounds{0};
   std::thread writer([&] {
@@ -1239,7 +1285,11 @@ BOOST_AUTO_TEST_CASE(verify_finds_a_store_file_sound_while_its_writer_reuses_row
   writer.join();
   BOOST_TEST_MESSAGE(checks << " checks during " << rounds << " rounds");
   BOOST_TEST(rounds == 400);
-  BOOST_TEST(info_number(w, "rows") < 1000u);  // reused, not rewritten
+  // Rows reused: appending alone rewrites the generation 267 times (dead
+  // rows outnumber the 200 live ones every round and a half). Each verify
+  // pins its commit and holds reuse back while it runs, so on a loaded
+  // machine there are rewrites too (54 seen).
+  BOOST_TEST(info_number(w, "generation") < generation + 150);
   BOOST_TEST(unsound == 0, report);
   nvdb_close(r);
   nvdb_close(w);
