@@ -648,9 +648,7 @@ void Database::flush() {
     if (root_unsynced_) {
       root_->publish_generation(gen_->number());
       root_unsynced_ = false;
-      for (std::uint64_t number : stale_generations_)
-        store::Object::remove(place_, place_.generation_object(number));
-      stale_generations_.clear();
+      remove_stale_generations();
     }
     // nvdb_save promises the commits to the disk: the record saying so too.
     if (durable_)
@@ -662,6 +660,13 @@ void Database::flush() {
   } catch (const Error &e) {
     throw Error(e.status(), std::string(e.what()) + " (the commit is visible, but may not survive a machine crash)");
   }
+}
+
+// The generations replaced since the root last reached the disk, which it
+// no longer names.
+void Database::remove_stale_generations() {
+  for (std::uint64_t number : stale_generations_) store::Object::remove(place_, place_.generation_object(number));
+  stale_generations_.clear();
 }
 
 // The commit after head_, adding nothing yet.
@@ -821,12 +826,8 @@ void Database::rewrite(std::uint64_t capacity, std::uint64_t heap_payload) {
     // until a flush puts the root on disk (flush()), or the next writer to
     // open the store removes it.
     stale_generations_.push_back(old->number());
-    if (!not_durable) {
-      for (std::uint64_t number : stale_generations_)
-        store::Object::remove(place_, place_.generation_object(number));
-      stale_generations_.clear();
-    }
     root_unsynced_ = static_cast<bool>(not_durable);
+    if (!root_unsynced_) remove_stale_generations();
     retired_.push_back(std::move(old));
   }
   if (not_durable) std::rethrow_exception(not_durable);

@@ -220,6 +220,7 @@ class Database {
   void finish_write();
   bool flush_due() const;
   void flush();
+  void remove_stale_generations();
   store::Snapshot fill(store::Generation &fresh, std::unordered_map<std::string, std::uint64_t> &index) const;
   store::Snapshot next_commit() const;
   void commit(store::Snapshot next, const std::vector<std::uint64_t> &killed,

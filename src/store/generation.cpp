@@ -98,8 +98,8 @@ std::atomic<std::uint64_t> &Generation::checked(std::uint64_t row) const {
 Snapshot Generation::snapshot() const {
   Snapshot s;
   if (!read_snapshot(header(), set_aside_, s)) {
-    if (!has_fallback_) throw Error(NVDB_ECORRUPT, what_ + ": no consistent commit record");
-    s = fallback_;  // until the writer publishes it again
+    if (!fallback_) throw Error(NVDB_ECORRUPT, what_ + ": no consistent commit record");
+    s = *fallback_;  // until the writer publishes it again
   }
   if (!trusted_ && s.extra_len && !json::is_well_formed(heap(s.extra_off, s.extra_len)))
     throw Error(NVDB_ECORRUPT, what_ + ": the additional data is corrupt");
@@ -274,7 +274,6 @@ Snapshot Generation::recover() {
   if (!has_durable)
     throw Error(NVDB_ECORRUPT, what_ + ": the last commits are incomplete and none is known to be on disk");
   fallback_ = durable;
-  has_fallback_ = true;
   return snapshot();
 }
 
@@ -286,7 +285,7 @@ Snapshot Generation::publish_recovered(Snapshot s) {
   s.data_sum = 0;
   publish_rollback(header_w(), s);
   set_aside_[0] = set_aside_[1] = 0;
-  has_fallback_ = false;
+  fallback_.reset();
   return snapshot();
 }
 

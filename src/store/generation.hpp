@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -171,7 +172,7 @@ class Generation {
   // lie within the first heap_limit bytes of the heap.
   const char *row_problem(std::uint64_t i, std::uint64_t heap_limit) const;
   void verify_records(Verification &v) const;
-  bool still_newest(const Snapshot &s) const;
+  std::uint64_t newest_epoch() const;
   void flush(bool header_only);
   void verify_rows(Verification &v, bool unit_vectors) const;
   bool read_list(std::uint64_t off, std::uint64_t count, std::uint64_t heap_used,
@@ -188,8 +189,7 @@ class Generation {
   // Set by recover() before the generation is shared: the commit records it
   // set aside (record sums), and the durable record it went back to.
   std::uint64_t set_aside_[2] = {0, 0};
-  Snapshot fallback_;
-  bool has_fallback_ = false;
+  std::optional<Snapshot> fallback_;
   bool after_crash_ = false;
   bool flush_failed_ = false;  // the writer's: see make_durable()
   // Per row, the birth of the entry checked already, kAlive for none

@@ -161,11 +161,6 @@ bool read_snapshot(const DataHeader &h, const std::uint64_t (&skip)[2], Snapshot
   // Read cleanly, a slot being written means the other holds the newest
   // commit; a slot a dead writer left half-written stays so, and the other
   // is the newest too.
-  // Commits set aside came from an earlier boot: one of this boot that
-  // happens to be identical is new.
-  auto skipped = [&](const Snapshot &s) {
-    return (s.record_sum == skip[0] || s.record_sum == skip[1]) && s.boot != current_boot();
-  };
   for (int attempt = 0; attempt < 100000; ++attempt) {
     SlotCopy a, b;
     copy_slot(h.meta[0], a);
@@ -178,8 +173,8 @@ bool read_snapshot(const DataHeader &h, const std::uint64_t (&skip)[2], Snapshot
       continue;
     }
     Snapshot sa, sb;
-    const bool ok_a = valid(a, h, sa) && !skipped(sa);
-    const bool ok_b = valid(b, h, sb) && !skipped(sb);
+    const bool ok_a = valid(a, h, sa) && !is_set_aside(sa, skip);
+    const bool ok_b = valid(b, h, sb) && !is_set_aside(sb, skip);
     if (ok_a && (!ok_b || sa.epoch > sb.epoch)) {
       out = sa;
       return true;
@@ -191,6 +186,10 @@ bool read_snapshot(const DataHeader &h, const std::uint64_t (&skip)[2], Snapshot
     return false;  // neither slot holds a commit
   }
   return false;
+}
+
+bool is_set_aside(const Snapshot &s, const std::uint64_t (&skip)[2]) {
+  return (s.record_sum == skip[0] || s.record_sum == skip[1]) && s.boot != current_boot();
 }
 
 SlotState inspect_slot(const DataHeader &h, const MetaSlot &slot, Snapshot &out) {

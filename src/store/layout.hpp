@@ -153,6 +153,9 @@ void check_header(const void *base, std::size_t size, const std::string &what);
 // named in `skip` (commits set aside after a machine crash; 0: none).
 // Retries while the writer is mid-publish; false if no slot holds one.
 bool read_snapshot(const DataHeader &h, const std::uint64_t (&skip)[2], Snapshot &out);
+// Whether `skip` names s: commits set aside come from an earlier boot, so
+// one of this boot that happens to be identical is new.
+bool is_set_aside(const Snapshot &s, const std::uint64_t (&skip)[2]);
 
 // What one of the two commit records holds, read cleanly (nvdb_verify).
 // A record being written (odd seq) is not damage: a writer may be

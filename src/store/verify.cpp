@@ -69,12 +69,11 @@ bool sound_record(const DataHeader &h, const MetaSlot &slot, const std::string &
 
 }  // namespace
 
-// Whether no commit came after s: else the writer may have written over what
-// s added, and a mismatch proves nothing.
-bool Generation::still_newest(const Snapshot &s) const {
+// The epoch of the newest commit record, set aside or not (0: none).
+std::uint64_t Generation::newest_epoch() const {
   const std::uint64_t no_skip[2] = {0, 0};
   Snapshot now;
-  return read_snapshot(header(), no_skip, now) && now.epoch == s.epoch;
+  return read_snapshot(header(), no_skip, now) ? now.epoch : 0;
 }
 
 // The data of the newest commit is checked against its checksum, not that
@@ -94,7 +93,7 @@ void Generation::verify_records(Verification &v) const {
     const std::string name = "commit record " + std::to_string(k);
     const Snapshot &s = records[k];
     if (!sound[k]) continue;
-    if ((s.record_sum == set_aside_[0] || s.record_sum == set_aside_[1]) && s.boot != current_boot()) {
+    if (is_set_aside(s, set_aside_)) {
       v.add("data", name + " (epoch " + std::to_string(s.epoch) +
                         "): set aside at open, as a machine crash left it or a commit before it "
                         "incomplete on disk");
@@ -106,7 +105,9 @@ void Generation::verify_records(Verification &v) const {
                                  ", which belongs in the other record");
       continue;
     }
-    if (k == newest_k && s.epoch > durable && !matches_its_checksum(s) && still_newest(s)) {
+    // If a commit came after s, the writer may have written over what s
+    // added, and a mismatch proves nothing.
+    if (k == newest_k && s.epoch > durable && !matches_its_checksum(s) && newest_epoch() == s.epoch) {
       v.add("data", name + " (epoch " + std::to_string(s.epoch) +
                         "): the rows, heap bytes or deaths it added do not match its checksum");
       continue;
@@ -114,8 +115,8 @@ void Generation::verify_records(Verification &v) const {
     if (v.sound_records == 0 || s.epoch > v.snap.epoch) v.snap = s;
     ++v.sound_records;
   }
-  if (has_fallback_ && v.sound_records == 0) {
-    v.snap = fallback_;  // what this handle reads: the rows are checked at it
+  if (fallback_ && v.sound_records == 0) {
+    v.snap = *fallback_;  // what this handle reads: the rows are checked at it
     ++v.sound_records;
   }
   if (v.sound_records == 0) v.add("commit record", "no sound commit record: the rows cannot be checked");
@@ -123,20 +124,19 @@ void Generation::verify_records(Verification &v) const {
   // that reopened after a machine crash republished the newest of them).
   // Read after them, the newest commit is at least as new as any they name,
   // also while a writer commits.
-  std::uint64_t durable_epoch[2] = {0, 0};
+  std::uint64_t recorded[2] = {0, 0};
   for (int k = 0; k < 2; ++k) {
     Snapshot s;
     if (sound_record(header(), header().durable[k], "durable record " + std::to_string(k), v, s))
-      durable_epoch[k] = s.epoch;
+      recorded[k] = s.epoch;
   }
-  const std::uint64_t no_skip[2] = {0, 0};
-  Snapshot newest;
-  if (!read_snapshot(header(), no_skip, newest)) return;
+  const std::uint64_t newest = newest_epoch();
+  if (newest == 0) return;
   for (int k = 0; k < 2; ++k)
-    if (durable_epoch[k] > newest.epoch)
+    if (recorded[k] > newest)
       v.add("commit record", "durable record " + std::to_string(k) + " names epoch " +
-                                 std::to_string(durable_epoch[k]) + ", after the newest commit (" +
-                                 std::to_string(newest.epoch) + ")");
+                                 std::to_string(recorded[k]) + ", after the newest commit (" +
+                                 std::to_string(newest) + ")");
 }
 
 void Generation::verify_rows(Verification &v, bool unit_vectors) const {

@@ -55,6 +55,16 @@ void put(nvdb_db *db, const std::string &id, std::vector<float> v, const char *m
                         nvdb_errmsg());
 }
 
+// Clears the boot both commit records (MetaSlots of 128 bytes at offset
+// 128) name, as if the machine had booted again since: opening checks them.
+void as_if_rebooted(const std::string &path) {
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  for (int slot = 0; slot < 2; ++slot) {
+    f.seekp(128 + 128 * slot + 120);  // MetaSlot::boot
+    f.write("\0\0\0\0\0\0\0\0", 8);
+  }
+}
+
 // Clears the durable records (128 bytes each at offset 384) of a store
 // file's generation that name commits after `epoch`, as if the flush that
 // wrote them had not happened.
@@ -253,13 +263,8 @@ BOOST_AUTO_TEST_CASE(an_incomplete_last_commit_is_set_aside) {
     std::fstream f(dir.file("torn.nvdb.1"), std::ios::in | std::ios::out | std::ios::binary);
     f.seekp(4096 + 1024 * 16 + 1024 * 32 + 2 * 4 * sizeof(float));
     f.write("\x11\x22\x33\x44", 4);
-    // And the machine booted again since: the commit records (MetaSlots of
-    // 128 bytes at offset 128) name no boot, so the data is checked.
-    for (int slot = 0; slot < 2; ++slot) {
-      f.seekp(128 + 128 * slot + 120);  // MetaSlot::boot
-      f.write("\0\0\0\0\0\0\0\0", 8);
-    }
   }
+  as_if_rebooted(dir.file("torn.nvdb.1"));  // so the data is checked
   nvdb_db *r = open_db(loc, NVDB_OPEN_READ, 0);
   BOOST_TEST(count(r) == 1u);  // "b" was in the incomplete commit
   BOOST_TEST(top_ids(r, {1, 0, 0, 0}, 2) == std::vector<std::string>{"a"});
@@ -1086,7 +1091,7 @@ BOOST_AUTO_TEST_CASE(a_no_sync_store_file_rolls_back_whole_after_a_power_loss) {
   BOOST_REQUIRE_EQUAL(info_number(w, "generation"), std::stoull(data.substr(loc.size() + 1)));
   nvdb_close(w);
   patch_file(data, 0, header_then);
-  for (int slot = 0; slot < 2; ++slot) patch_file(data, 128 + 128 * slot + 120, std::string(8, '\0'));  // another boot
+  as_if_rebooted(data);
   // Capacity 1024 at dim 4: row entries (32 bytes) start at 20480.
   patch_file(data, 20480 + 500 * 32, std::string(100 * 32, '\0'));
   for (int reopened_by_writer = 0; reopened_by_writer < 2; ++reopened_by_writer) {
@@ -1155,7 +1160,7 @@ BOOST_AUTO_TEST_CASE(a_durable_commit_after_a_no_sync_writer_died_survives_a_pow
   const std::string data = loc + "." + std::to_string(info_number(w, "generation"));
   nvdb_close(w);
   forget_durable_after(data, acknowledged - 1);
-  for (int slot = 0; slot < 2; ++slot) patch_file(data, 128 + 128 * slot + 120, std::string(8, '\0'));  // another boot
+  as_if_rebooted(data);
   nvdb_db *r = open_db(loc, NVDB_OPEN_READ);
   BOOST_TEST(info_number(r, "epoch") == acknowledged);
   const char *id = "r5";
@@ -1195,7 +1200,7 @@ BOOST_AUTO_TEST_CASE(a_no_sync_store_file_reuses_no_row_a_power_loss_may_go_back
   BOOST_REQUIRE_EQUAL(info_number(w, "generation"), generation);  // rows are reused, not rewritten
   nvdb_close(w);
   patch_file(data, 0, header_then);
-  for (int slot = 0; slot < 2; ++slot) patch_file(data, 128 + 128 * slot + 120, std::string(8, '\0'));  // another boot
+  as_if_rebooted(data);
   nvdb_db *r = open_db(loc, NVDB_OPEN_READ);
   BOOST_TEST(info_number(r, "epoch") <= durable_then + 1);
   std::vector<std::string> names;
@@ -1233,7 +1238,7 @@ BOOST_AUTO_TEST_CASE(a_commit_made_again_after_a_power_loss_is_seen) {
   const std::string header_then = slurp_file(data).substr(0, 4096);
   nvdb_close(w);
   patch_file(data, 0, header_then);
-  for (int slot = 0; slot < 2; ++slot) patch_file(data, 128 + 128 * slot + 120, std::string(8, '\0'));  // another boot
+  as_if_rebooted(data);
   const std::string entries = slurp_file(data).substr(20480 + 500 * 32, 100 * 32);
   patch_file(data, 20480 + 500 * 32, std::string(100 * 32, '\0'));  // never written back
   nvdb_db *early = open_db(loc, NVDB_OPEN_READ);
